@@ -100,7 +100,8 @@ def test_settings_keys_unique_and_ordered() -> None:
     assert len(set(keys)) == len(keys)
     assert keys[0] == "Time zone" and keys[-1] == "Ignore rows older than (days)"
     values = {key: value for key, value, _ in DEFAULT_SETTINGS}
-    assert values["Date order"] == "day-first"
+    # Blank on purpose: typed dates like 03/04/2026 are refused until a clinic picks.
+    assert values["Date order"] == ""
     assert values["Show client names in calendar"] == "No"
     assert values["Owner email"] == ""
     assert "\n" in values["Signature"] and values["Clinic name"] in values["Signature"]

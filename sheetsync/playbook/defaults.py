@@ -308,8 +308,9 @@ DEFAULT_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("Signature", "The team\nYour Clinic",
      "The lines that end every email. Update it when you change the clinic name."),
     ("Clinic phone", "", "The number clients should call; aftercare emails show it."),
-    ("Date order", "day-first",
-     "How typed dates are read: day-first (03/04 = 3 April) or month-first (= March 4)."),
+    ("Date order", "",
+     "How typed dates like 03/04/2026 are read: day-first (3 April) or month-first "
+     "(March 4). Blank: such dates are refused as ambiguous; 2026-04-03 always works."),
     ("Working hours", "09:00-17:00", "Calendar reminders are placed within these hours."),
     ("Show client names in calendar", "No",
      "No: events show initials only, which is safer on shared calendars."),

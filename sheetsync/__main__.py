@@ -1,0 +1,3 @@
+from sheetsync.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""The ``sheetsync`` command.
+
+Exit codes (README, "Exit codes"): 0 all done; 1 done, but some rows have problems or
+some actions failed; 2 configuration, credentials or register shape (nothing written);
+3 busy (another sync runs, or the register was saved meanwhile); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sheetsync.errors import ExitCode, UserError
+
+DEFAULT_DEMO_DIR = "sheetsync-demo"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sheetsync",
+        description="Turn the clinic's referral register into calendar follow-ups and "
+                    "email drafts (never sent by sheetsync).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = sub.add_parser("init", help="create a workspace (a register, calendar, drafts)")
+    where = init.add_mutually_exclusive_group(required=True)
+    where.add_argument("--local", metavar="DIR", help="a local workspace in DIR")
+    init.add_argument("--sample", action="store_true", help="fill it with a sample register")
+
+    demo = sub.add_parser("demo", help="create a sample local workspace and sync it")
+    demo.add_argument("dir", nargs="?", default=DEFAULT_DEMO_DIR,
+                      help=f"folder for the demo workspace (default: {DEFAULT_DEMO_DIR})")
+
+    sync = sub.add_parser("sync", help="run one sync")
+    sync.add_argument("--config", metavar="PATH",
+                      help="config file (default: $SHEETSYNC_CONFIG, then ./sheetsync.toml)")
+    sync.add_argument("--dry-run", action="store_true",
+                      help="print the plan and change nothing, not even the register")
+    sync.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command is None:
+        parser.print_help()
+        return int(ExitCode.CONFIG)
+    try:
+        if args.command == "init":
+            return _init(Path(args.local), sample=args.sample)
+        if args.command == "demo":
+            return _demo(Path(args.dir))
+        if args.command == "sync":
+            return _sync(args.config, dry_run=args.dry_run, as_json=args.json)
+    except UserError as exc:
+        sys.stderr.write(f"sheetsync: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("sheetsync: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    parser.error(f"unknown command {args.command}")
+    return int(ExitCode.CONFIG)
+
+
+def _init(folder: Path, *, sample: bool) -> int:
+    from sheetsync.workspace.local_init import init_local
+
+    made = init_local(folder, sample=sample, today=dt.date.today())
+    print(f"Created a local workspace in {folder}:")
+    for path in made:
+        print(f"  {path}")
+    print(f"Next: edit {folder / 'register.xlsx'}, then run "
+          f"'sheetsync sync --config {folder / 'sheetsync.toml'}'.")
+    return int(ExitCode.OK)
+
+
+def _demo(folder: Path) -> int:
+    from sheetsync.workspace.local_init import init_local
+
+    config = folder / "sheetsync.toml"
+    if not config.exists():
+        init_local(folder, sample=True, today=dt.date.today())
+        print(f"Created a sample workspace in {folder}")
+    else:
+        print(f"Using the existing demo workspace in {folder}")
+    code = _sync(str(config), dry_run=False, as_json=False)
+    print(f"\nLook at: {folder / 'register.xlsx'} (status columns), "
+          f"{folder / 'calendar.ics'}, {folder / 'drafts'}/")
+    return code
+
+
+def _sync(config_path: str | None, *, dry_run: bool, as_json: bool) -> int:
+    from sheetsync.backends import open_workspace
+    from sheetsync.cli.output import print_plan, print_summary
+    from sheetsync.core.config import load_config
+    from sheetsync.engine import run_sync
+
+    config = load_config(config_path)
+    workspace = open_workspace(config)
+    report = run_sync(workspace, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=None))
+    else:
+        if dry_run:
+            print_plan(report, sys.stdout)
+        print_summary(report, workspace.register.describe(), sys.stdout)
+    if report.tab_problems and not any(report.rows_read.values()):
+        return int(ExitCode.CONFIG)
+    if report.write_refused:
+        return int(ExitCode.BUSY)
+    return int(ExitCode.OK if report.clean else ExitCode.ROW_PROBLEMS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

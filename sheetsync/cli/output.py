@@ -1,0 +1,93 @@
+"""What the CLI prints. Nothing here prints a client's name, email or phone: cron mails
+and log files are not the place for them. Row problems quoted from client tabs have their
+quoted values masked; the full sentence is in the row's Sync status cell."""
+
+from __future__ import annotations
+
+import re
+from typing import TextIO
+
+from sheetsync.core.ports import DraftSpec, EventSpec
+from sheetsync.core.schema import TabKind
+from sheetsync.engine import SyncReport
+
+_QUOTED = re.compile(r"'[^']*'")
+_CLIENT_TABS = {TabKind.REFERRALS.value, TabKind.CHECKINS.value}
+
+
+def safe_problem(tab_kind: str, text: str) -> str:
+    return _QUOTED.sub("'…'", text) if tab_kind in _CLIENT_TABS else text
+
+
+def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
+    verb = "Dry run of" if report.dry_run else "Synced"
+    out.write(f"{verb} {source} on {report.today.isoformat()}\n")
+    rows = " · ".join(f"{tab} {n}" for tab, n in report.rows_read.items()) or "none"
+    out.write(f"  Rows read          {rows}\n")
+    out.write(f"  Rows with problems {report.rows_with_problems}"
+              f"{' (see each row' + chr(39) + 's Sync status cell)' if report.rows_with_problems else ''}\n")
+    if report.dry_run:
+        steps = [s for r in report.rows for s in r.steps]
+        creates = sum(s.kind == "create" for s in steps)
+        updates = sum(s.kind == "update" for s in steps)
+        out.write(f"  Would create       {creates}\n  Would update       {updates}\n")
+    else:
+        out.write(f"  Events             {report.created['event']} created · "
+                  f"{report.updated['event']} updated\n")
+        out.write(f"  Drafts             {report.created['draft']} created · "
+                  f"{report.updated['draft']} updated (review and send them yourself)\n")
+        out.write(f"  Cells written      {report.cells_written}"
+                  f"{f' ({report.ids_assigned} new IDs)' if report.ids_assigned else ''}\n")
+    if report.failed:
+        out.write(f"  Not done           {report.failed} (the next sync tries again)\n")
+    if report.writes_skipped:
+        out.write(f"  Left alone         {report.writes_skipped} cells a person changed "
+                  "meanwhile (the next sync catches up)\n")
+    for line in report.tab_problems:
+        out.write(f"  ! {line}\n")
+    for line in report.notes:
+        out.write(f"  ! {line}\n")
+    if report.write_refused:
+        out.write(f"  ! {report.write_refused}\n")
+    problem_rows = [r for r in report.rows if r.problems]
+    if problem_rows:
+        out.write("Rows that need attention:\n")
+        for row in problem_rows[:50]:
+            kind = _kind_of(row.tab)
+            text = "; ".join(safe_problem(kind, p) for p in row.problems)
+            out.write(f"  {row.tab} row {row.row} ({row.key}): {text}\n")
+        if len(problem_rows) > 50:
+            out.write(f"  … and {len(problem_rows) - 50} more rows\n")
+
+
+def _kind_of(tab_title: str) -> str:
+    from sheetsync.core.schema import ALL_TABS
+
+    for spec in ALL_TABS:
+        if spec.matches(tab_title):
+            return spec.name
+    return tab_title
+
+
+def print_plan(report: SyncReport, out: TextIO) -> None:
+    """The dry-run plan: per row, what would be created, updated, or left."""
+    out.write("Plan (nothing was changed):\n")
+    for row in report.rows:
+        if not row.steps and not row.problems:
+            continue
+        out.write(f"  {row.tab} row {row.row} ({row.key})\n")
+        for step in row.steps:
+            if step.kind == "none" and not step.reason:
+                continue
+            out.write(f"    {step.kind:<7} {step.intent.purpose:<16} {_what(step.change and step.change.spec)}"
+                      f"{step.reason}\n")
+        if row.problems:
+            out.write(f"    problem: {'; '.join(safe_problem(_kind_of(row.tab), p) for p in row.problems)}\n")
+
+
+def _what(spec: EventSpec | DraftSpec | None) -> str:
+    if isinstance(spec, EventSpec):
+        return f"event on {spec.start.isoformat()[:16].replace('T', ' ')}: "
+    if isinstance(spec, DraftSpec):
+        return "draft: "
+    return ""

@@ -1,0 +1,93 @@
+"""``sheetsync.toml``: which backend to use and where its files or Google ids are.
+
+Clinic-level choices (time zone, sender, working hours ...) live in the register's
+Settings tab instead, where staff can change them without touching a server.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sheetsync.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_ENV = "SHEETSYNC_CONFIG"
+DEFAULT_CONFIG = "sheetsync.toml"
+
+
+class LocalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # "register" is the TOML key; the attribute name avoids pydantic's reserved names.
+    register_file: Path = Field(Path("register.xlsx"), alias="register")
+    calendar: Path = Path("calendar.ics")
+    drafts: Path = Path("drafts")
+    sent: Path = Path("sent")
+
+
+class GoogleConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    spreadsheet: str = ""
+    calendar: str = "primary"
+    auth: Literal["oauth", "service_account"] = "oauth"
+    client_secrets: Path = Path("client_secret.json")
+    token: Path = Path("token.json")
+    service_account_file: Path = Path("service-account.json")
+    subject: str = ""
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    backend: Literal["local", "google"] = "local"
+    local: LocalConfig = Field(default_factory=LocalConfig)
+    google: GoogleConfig = Field(default_factory=GoogleConfig)
+    # Where the file was found; relative paths inside it are relative to this folder.
+    base_dir: Path = Path(".")
+    path: Path | None = None
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.base_dir / path)
+
+
+def find_config_path(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return Path(DEFAULT_CONFIG)
+
+
+def load_config(explicit: str | None = None) -> Config:
+    path = find_config_path(explicit)
+    if not path.exists():
+        raise ConfigError(
+            f"No configuration file at {path}.",
+            "Run 'sheetsync init --local DIR' to create a workspace, or pass "
+            f"--config PATH (or set {CONFIG_ENV}).",
+        )
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}.", "Check the file exists and is text.")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.",
+                          "Fix the line named above (see README, 'Configuration').") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{path}: setting '{where}' is wrong: {first['msg']}.",
+            "See the README's 'Configuration' section for the allowed settings.",
+        ) from None
+    return config.model_copy(update={"base_dir": path.resolve().parent, "path": path})

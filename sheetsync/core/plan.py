@@ -1,0 +1,36 @@
+"""What the playbook wants, row by row: the pure output of planning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sheetsync.core.ids import object_key
+from sheetsync.core.ports import DraftSpec, EventSpec
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing a rule wants for a row and purpose: an event or draft spec, or nothing
+    (``spec`` None) with the reason shown in the row's cell."""
+
+    row_key: str
+    purpose: str
+    column: str
+    label: str
+    spec: EventSpec | DraftSpec | None = None
+    why_not: str = ""
+    basis: str = ""
+    # Draft to a partner: counts as a contact with that partner once sent.
+    partner_key: str = ""
+
+    @property
+    def key(self) -> str:
+        return object_key(self.row_key, self.purpose)
+
+
+@dataclass
+class RowPlan:
+    row_key: str
+    intents: list[Intent] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    next_touch: str = ""

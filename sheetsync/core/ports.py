@@ -1,0 +1,294 @@
+"""The three small interfaces every backend implements, and the values that cross them.
+
+The core only ever sees these types; it never imports a backend. A backend is a
+``Workspace``: a register (the spreadsheet), a calendar and a mailbox.
+
+Rows are addressed by their tool-assigned ID, never by position: staff sort, insert and
+delete rows while a sync runs. A row that had no ID when it was read is located by its
+read-time fingerprint (see ``RowRef``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal, Protocol, Union
+
+CellValue = Union[str, int, float, bool, dt.datetime, dt.date, None]
+
+
+# ---------------------------------------------------------------------------- register
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One non-header row as read: ``number`` is its 1-based sheet row at read time."""
+
+    number: int
+    cells: tuple[CellValue, ...]
+
+    @property
+    def is_blank(self) -> bool:
+        return all(c is None or (isinstance(c, str) and not c.strip()) for c in self.cells)
+
+
+@dataclass(frozen=True)
+class RawTab:
+    """A tab as read: its actual title, header row (row 1) and the rows below it."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[RawRow, ...]
+
+
+@dataclass(frozen=True)
+class RegisterSnapshot:
+    """Everything one read returns.
+
+    ``state_rows`` is the content of the hidden state tab (``core.state`` parses it);
+    ``version`` is an opaque token the backend uses to notice changes made meanwhile;
+    ``time_zone`` is the spreadsheet's own time zone when the backend knows it.
+    """
+
+    tabs: tuple[RawTab, ...]
+    state_rows: tuple[tuple[str, ...], ...] = ()
+    time_zone: str | None = None
+    version: str = ""
+    source: str = ""
+
+    def tab(self, title: str) -> RawTab | None:
+        for tab in self.tabs:
+            if tab.title == title:
+                return tab
+        return None
+
+
+def fingerprint_cells(cells: Sequence[CellValue]) -> str:
+    """A stable digest of a row's cells, used to find an ID-less row again at write time."""
+    normalised = [_cell_text(c) for c in cells]
+    while normalised and normalised[-1] == "":
+        normalised.pop()
+    digest = hashlib.sha256(json.dumps(normalised, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:24]
+
+
+def _cell_text(value: CellValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """Where to write: the row holding ``key`` in its ID column at write time.
+
+    For a row that had no ID when read (``key`` is None, or ``assign_key`` is set), the
+    backend looks for the row whose cells still match ``fingerprint`` (the row number is
+    only a hint). A row it cannot find unambiguously is skipped: the next sync retries it.
+    """
+
+    tab: str
+    key: str | None
+    number: int
+    fingerprint: str
+    id_column: str | None = None
+    assign_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """Write ``value`` into the tool-owned ``column`` of ``row``.
+
+    ``expected`` is what the cell held at read time: if a person typed something else into
+    it meanwhile, the backend leaves their edit alone and reports the write as skipped.
+    Values are always written as plain text (never parsed as formulas).
+    """
+
+    row: RowRef
+    column: str
+    value: str
+    expected: CellValue = None
+
+
+@dataclass(frozen=True)
+class SkippedWrite:
+    write: CellWrite
+    reason: str
+
+
+@dataclass
+class WriteReport:
+    written: int = 0
+    skipped: list[SkippedWrite] = field(default_factory=list)
+    # Set when the whole write was refused (e.g. the file was saved by a person meanwhile).
+    refused: str | None = None
+
+
+class Register(Protocol):
+    """The spreadsheet: read every tab, write tool-owned cells, keep the sync state."""
+
+    def read(self) -> RegisterSnapshot: ...
+
+    def write(
+        self,
+        snapshot: RegisterSnapshot,
+        writes: Sequence[CellWrite],
+        state_rows: Sequence[Sequence[str]],
+    ) -> WriteReport:
+        """Apply ``writes`` and replace the state tab with ``state_rows``, in one go."""
+        ...
+
+    def describe(self) -> str:
+        """A short human name for messages, e.g. 'register.xlsx'."""
+        ...
+
+
+# ------------------------------------------------------------------ calendar & mailbox
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A calendar event sheetsync wants to exist.
+
+    ``start``/``end`` are dates for all-day events (``end`` exclusive, as in iCalendar and
+    Google Calendar) or time-zone-aware datetimes for timed events.
+    """
+
+    key: str
+    event_id: str
+    title: str
+    description: str
+    start: dt.date | dt.datetime
+    end: dt.date | dt.datetime
+    time_zone: str
+    reminders_minutes: tuple[int, ...] = (60,)
+    private: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, dt.datetime)
+
+    def content_hash(self) -> str:
+        payload = [self.title, self.description, _when(self.start), _when(self.end),
+                   self.time_zone, list(self.reminders_minutes)]
+        return _digest(payload)
+
+
+@dataclass(frozen=True)
+class DraftSpec:
+    """An email draft sheetsync wants to exist (never sent by sheetsync)."""
+
+    key: str
+    message_id: str
+    sender_name: str
+    sender_email: str
+    to_name: str
+    to_email: str
+    subject: str
+    body: str
+
+    def content_hash(self) -> str:
+        return _digest([self.sender_name, self.sender_email, self.to_name, self.to_email,
+                        self.subject, self.body])
+
+
+def _when(value: dt.date | dt.datetime) -> str:
+    return value.isoformat()
+
+
+def _digest(payload: object) -> str:
+    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+class Presence(str, Enum):
+    """What a backend found when it looked for something made before."""
+
+    PRESENT = "present"  # still there (an event, or an unsent draft)
+    SENT = "sent"  # a draft that the owner sent
+    DELETED = "deleted"  # removed by a person in the calendar or mailbox
+    UNKNOWN = "unknown"  # could not be checked this time (e.g. API fault)
+
+
+@dataclass(frozen=True)
+class Observation:
+    key: str
+    presence: Presence
+    remote_id: str = ""
+    thread_id: str = ""
+    sent_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """What sheetsync recorded about an object it made: enough for a backend to find it."""
+
+    key: str
+    remote_id: str
+    thread_id: str = ""
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """Create or update one event or draft. ``known`` is set for updates."""
+
+    op: Literal["create", "update"]
+    spec: EventSpec | DraftSpec
+    known: Known | None = None
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    key: str
+    ok: bool
+    remote_id: str = ""
+    thread_id: str = ""
+    error: str = ""
+    # True when a retryable fault (quota, timeout) stopped it: next run tries again.
+    retry_later: bool = False
+
+
+class Calendar(Protocol):
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]: ...
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        """Create or update events. A create whose deterministic id already exists
+        (a crash between creating and recording it) updates that event instead."""
+        ...
+
+    def describe(self) -> str: ...
+
+
+class Mailbox(Protocol):
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        """Tell, for each draft made before, whether it is still a draft, was sent, or
+        was deleted."""
+        ...
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        """Create or update drafts (never send). A create whose Message-ID already
+        exists as a draft updates it instead."""
+        ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass
+class Workspace:
+    register: Register
+    calendar: Calendar
+    mailbox: Mailbox
+    # The spreadsheet's identity, mixed into deterministic event ids and Message-IDs.
+    namespace: str = "local"
+    closers: list[object] = field(default_factory=list)

@@ -1,0 +1,125 @@
+"""sheetsync's memory of what it made, kept in a hidden tab of the register itself.
+
+Cron may run the sync on a different machine each time, so nothing lives beside the
+process. The tab is plain rows (one per object, plus a few ``#`` meta rows) so it stays
+readable, survives copy/paste of the spreadsheet, and never hits a cell size limit.
+Losing it is safe: every object also carries a deterministic key (event id, Message-ID),
+so the next sync finds what it made instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from sheetsync.core.ports import Known
+
+STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date", "basis")
+STATE_VERSION = "1"
+
+ObjectKind = Literal["event", "draft"]
+ObjectStatus = Literal["active", "sent", "deleted"]
+
+
+@dataclass(frozen=True)
+class ObjectRecord:
+    """One event or draft sheetsync made.
+
+    ``hash`` is the content it last wrote (a changed row means a changed hash, so an
+    update); ``date`` is the event's date or the draft's sent date; ``basis`` is what the
+    rule planned from (e.g. the due date of a stay-in-touch check-in) so a rule can keep
+    an event where it is while its inputs are unchanged.
+    """
+
+    key: str
+    kind: ObjectKind
+    remote_id: str
+    hash: str
+    status: ObjectStatus = "active"
+    thread_id: str = ""
+    date: str = ""
+    basis: str = ""
+
+    def known(self, message_id: str = "") -> Known:
+        return Known(self.key, self.remote_id, self.thread_id, message_id)
+
+    @property
+    def row_key(self) -> str:
+        return self.key.rsplit("/", 1)[0]
+
+    @property
+    def purpose(self) -> str:
+        return self.key.rsplit("/", 1)[1] if "/" in self.key else ""
+
+
+@dataclass
+class SyncState:
+    objects: dict[str, ObjectRecord] = field(default_factory=dict)
+    # Highest ID number ever handed out per prefix ("P", "R", "C"): IDs are never reused.
+    counters: dict[str, int] = field(default_factory=dict)
+    last_sync: str = ""
+
+    def records_for(self, row_key: str) -> list[ObjectRecord]:
+        prefix = row_key + "/"
+        return [r for r in self.objects.values() if r.key.startswith(prefix)]
+
+    def get(self, key: str) -> ObjectRecord | None:
+        return self.objects.get(key)
+
+    def put(self, record: ObjectRecord) -> None:
+        self.objects[record.key] = record
+
+    def copy(self) -> SyncState:
+        return SyncState(dict(self.objects), dict(self.counters), self.last_sync)
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_rows(self) -> list[list[str]]:
+        rows: list[list[str]] = [list(STATE_HEADER)]
+        rows.append(["#version", STATE_VERSION, "", "", "", "", "", ""])
+        rows.append(["#last sync", self.last_sync, "", "", "", "", "", ""])
+        for prefix in sorted(self.counters):
+            rows.append([f"#counter {prefix}", str(self.counters[prefix]), "", "", "", "", "",
+                         ""])
+        for key in sorted(self.objects):
+            r = self.objects[key]
+            rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
+                         r.basis])
+        return rows
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
+        state = cls()
+        for raw in rows:
+            cells = [("" if c is None else str(c)).strip() for c in raw]
+            cells += [""] * (len(STATE_HEADER) - len(cells))
+            key = cells[0]
+            if not key or key == STATE_HEADER[0]:
+                continue
+            if key == "#last sync":
+                state.last_sync = cells[1]
+            elif key.startswith("#counter "):
+                try:
+                    state.counters[key.removeprefix("#counter ")] = int(cells[1])
+                except ValueError:
+                    continue
+            elif key.startswith("#"):
+                continue
+            elif cells[1] in ("event", "draft"):
+                status = cells[5] if cells[5] in ("active", "sent", "deleted") else "active"
+                state.objects[key] = ObjectRecord(
+                    key=key,
+                    kind=cells[1],  # type: ignore[arg-type]
+                    remote_id=cells[2],
+                    thread_id=cells[3],
+                    hash=cells[4],
+                    status=status,  # type: ignore[arg-type]
+                    date=cells[6],
+                    basis=cells[7],
+                )
+        return state
+
+
+def with_status(record: ObjectRecord, status: ObjectStatus, date: str | None = None) -> ObjectRecord:
+    return replace(record, status=status, date=record.date if date is None else date)

@@ -1,0 +1,280 @@
+"""One sync: read, validate, plan, apply, write back.
+
+    register --read--> rows --validate--> valid rows + row problems
+      state + what calendar/mailbox report --plan (pure)--> steps
+      steps --apply--> calendar + mailbox
+      statuses + new state --write back (one write)--> register
+
+Everything between the reads and the applies is pure; ``--dry-run`` stops before the
+first change. Logs carry row IDs and counts, never client names, emails or phones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetsync.core.fields import text_of
+from sheetsync.core.plan import RowPlan
+from sheetsync.core.ports import (
+    CellWrite,
+    Change,
+    ChangeResult,
+    DraftSpec,
+    EventSpec,
+    Known,
+    Observation,
+    RegisterSnapshot,
+    Workspace,
+    WriteReport,
+)
+from sheetsync.core.reconcile import Step, absorb, plan_steps, record_results
+from sheetsync.core.register import ParsedRegister, Row, parse_register
+from sheetsync.core.rows import TreatmentRow
+from sheetsync.core.state import SyncState
+from sheetsync.core.status import column_texts, sync_status
+from sheetsync.playbook import PlanContext, plan_register
+from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
+
+log = logging.getLogger("sheetsync")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+DEFAULT_TREATMENT_ROWS = {
+    t.name: TreatmentRow(name=t.name, checkin_after_days=t.checkin_after_days,
+                         aftercare_template=t.aftercare_template)
+    for t in DEFAULT_TREATMENTS
+}
+
+
+@dataclass
+class RowOutcome:
+    key: str
+    tab: str
+    row: int
+    problems: list[str]
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class SyncReport:
+    """What one sync did; ``--json`` prints ``as_json()``."""
+
+    dry_run: bool
+    today: dt.date
+    rows_read: Counter[str] = field(default_factory=Counter)
+    rows_with_problems: int = 0
+    created: Counter[str] = field(default_factory=Counter)  # "event"/"draft"
+    updated: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+    retry_later: int = 0
+    cells_written: int = 0
+    writes_skipped: int = 0
+    ids_assigned: int = 0
+    tab_problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    write_refused: str = ""
+    rows: list[RowOutcome] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.rows_with_problems or self.failed or self.tab_problems
+                    or self.write_refused or self.notes)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.clean,
+            "dry_run": self.dry_run,
+            "today": self.today.isoformat(),
+            "rows_read": dict(self.rows_read),
+            "rows_with_problems": self.rows_with_problems,
+            "events": {"created": self.created["event"], "updated": self.updated["event"]},
+            "drafts": {"created": self.created["draft"], "updated": self.updated["draft"]},
+            "failed": self.failed,
+            "retry_later": self.retry_later,
+            "cells_written": self.cells_written,
+            "writes_skipped": self.writes_skipped,
+            "ids_assigned": self.ids_assigned,
+            "tab_problems": self.tab_problems,
+            "notes": self.notes,
+            "write_refused": self.write_refused or None,
+            "problems": [
+                {"tab": r.tab, "row": r.row, "id": r.key, "problems": r.problems}
+                for r in self.rows if r.problems
+            ],
+        }
+
+
+def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_now
+             ) -> SyncReport:
+    snapshot = workspace.register.read()
+    state = SyncState.from_rows(snapshot.state_rows)
+    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS)
+    now = clock().astimezone(parsed.settings.zone)
+    today = now.date()
+    report = SyncReport(dry_run=dry_run, today=today, tab_problems=list(parsed.tab_problems),
+                        notes=list(parsed.notes))
+    for row in parsed.all_rows():
+        report.rows_read[row.spec.name] += 1
+
+    present = {row.key for row in parsed.all_rows()}
+    observations = _observe(workspace, parsed.state, present, parsed.referrals)
+    state = absorb(parsed.state, observations)
+    ctx = PlanContext(parsed, state, today, workspace.namespace, _partner_contacts(state))
+    plans = plan_register(ctx)
+    steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
+
+    if dry_run:
+        _fill_outcomes(report, parsed, plans, steps, {})
+        return report
+
+    results = _apply(workspace, [s for row_steps in steps.values() for s in row_steps])
+    for row_steps in steps.values():
+        for step in row_steps:
+            if step.change is None:
+                continue
+            outcome = results.get(step.intent.key)
+            kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
+            if outcome is not None and outcome.ok:
+                (report.created if step.kind == "create" else report.updated)[kind] += 1
+            else:
+                report.failed += 1
+                report.retry_later += bool(outcome and outcome.retry_later)
+    new_state = record_results(state, [s for rs in steps.values() for s in rs], results)
+    failures = {k: r for k, r in results.items() if not r.ok}
+    writes = _status_writes(parsed, plans, new_state, failures, report)
+    _fill_outcomes(report, parsed, plans, steps, failures)
+
+    changed_state = new_state.to_rows()[3:] != state_rows_tail(snapshot)
+    if writes or changed_state:
+        new_state.last_sync = now.isoformat(timespec="seconds")
+        outcome = workspace.register.write(snapshot, writes, new_state.to_rows())
+        _note_write(report, outcome)
+    log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d",
+             sum(report.rows_read.values()), report.rows_with_problems,
+             dict(report.created), dict(report.updated), report.failed, report.cells_written)
+    return report
+
+
+def state_rows_tail(snapshot: RegisterSnapshot) -> list[list[str]]:
+    """The state as stored, without header and meta rows that change every write."""
+    return SyncState.from_rows(snapshot.state_rows).to_rows()[3:]
+
+
+def _observe(workspace: Workspace, state: SyncState, present: set[str],
+             referrals: Sequence[Row[Any]]) -> dict[str, Observation]:
+    events: list[Known] = []
+    drafts: list[Known] = []
+    for record in state.objects.values():
+        if record.status != "active" or record.row_key not in present:
+            continue
+        (events if record.kind == "event" else drafts).append(record.known())
+    seen: dict[str, Observation] = {}
+    if events:
+        seen.update(workspace.calendar.observe(events))
+    if drafts:
+        seen.update(workspace.mailbox.observe(drafts))
+    return seen
+
+
+def _partner_contacts(state: SyncState) -> dict[str, dt.date]:
+    """A sent draft to a partner counts as a contact on the day it was sent."""
+    contacts: dict[str, dt.date] = {}
+    for record in state.objects.values():
+        if record.kind != "draft" or record.status != "sent" or not record.basis:
+            continue
+        try:
+            day = dt.date.fromisoformat(record.date[:10])
+        except ValueError:
+            continue
+        if record.basis not in contacts or day > contacts[record.basis]:
+            contacts[record.basis] = day
+    return contacts
+
+
+def _apply(workspace: Workspace, steps: Sequence[Step]) -> dict[str, ChangeResult]:
+    event_changes: list[Change] = []
+    draft_changes: list[Change] = []
+    for step in steps:
+        if step.change is not None:
+            if isinstance(step.change.spec, DraftSpec):
+                draft_changes.append(step.change)
+            else:
+                event_changes.append(step.change)
+    results: dict[str, ChangeResult] = {}
+    for changes, target in ((event_changes, workspace.calendar),
+                            (draft_changes, workspace.mailbox)):
+        if not changes:
+            continue
+        try:
+            outcome = target.apply(changes)
+        except Exception as exc:  # one failing service must not lose the rest of the run
+            log.warning("%s failed: %s", target.describe(), type(exc).__name__)
+            outcome = [ChangeResult(c.spec.key, False, error=f"{target.describe()} did not "
+                                    "answer; the next sync will try again", retry_later=True)
+                       for c in changes]
+        for result in outcome:
+            results[result.key] = result
+    return results
+
+
+def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: SyncState,
+                   failures: dict[str, ChangeResult], report: SyncReport) -> list[CellWrite]:
+    writes: list[CellWrite] = []
+    for row in parsed.all_rows():
+        cmap = parsed.columns[row.spec.name]
+        texts: dict[str, str] = {}
+        problems = list(row.problems)
+        plan = plans.get(row.key)
+        if plan is not None:
+            problems.extend(plan.problems)
+            records = {i.key: r for i in plan.intents if (r := state.get(i.key)) is not None}
+            texts.update(column_texts(plan, records, failures))
+            for intent in plan.intents:
+                failure = failures.get(intent.key)
+                if failure is not None:
+                    verb = "make" if state.get(intent.key) is None else "update"
+                    problems.append(f"Could not {verb} the {intent.label.lower()}: "
+                                    f"{failure.error or 'unknown error'}; the next sync will "
+                                    "try again")
+        texts["Sync status"] = sync_status(problems)
+        if row.new_key and row.spec.id_column:
+            texts[row.spec.id_column] = row.key
+            report.ids_assigned += 1
+        for column, text in texts.items():
+            if column not in cmap.index:
+                continue
+            current = row.cells.get(column)
+            if text_of(current).strip() == text:
+                continue
+            writes.append(CellWrite(row.ref, cmap.header_text[column], text, current))
+    return writes
+
+
+def _fill_outcomes(report: SyncReport, parsed: ParsedRegister, plans: dict[str, RowPlan],
+                   steps: dict[str, list[Step]], failures: dict[str, ChangeResult]) -> None:
+    for row in parsed.all_rows():
+        plan = plans.get(row.key)
+        problems = list(row.problems) + (plan.problems if plan else [])
+        problems += [f"could not make or update the {s.intent.label.lower()}"
+                     for s in steps.get(row.key, []) if s.intent.key in failures]
+        if problems:
+            report.rows_with_problems += 1
+        report.rows.append(RowOutcome(row.key, row.tab, row.raw.number, problems,
+                                      steps.get(row.key, [])))
+
+
+def _note_write(report: SyncReport, outcome: WriteReport) -> None:
+    report.cells_written = outcome.written
+    report.writes_skipped = len(outcome.skipped)
+    if outcome.refused:
+        report.write_refused = outcome.refused

@@ -1,0 +1,104 @@
+"""Rule 5: check in on clients after a treatment, and draft their aftercare tips."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sheetsync.core.register import Row
+from sheetsync.core.rows import CheckInRow
+from sheetsync.core.schema import AFTERCARE, CHECK_IN, normalise_header
+from sheetsync.core.templates import TemplateProblem
+from sheetsync.playbook import defaults
+from sheetsync.playbook.context import (
+    Intent,
+    PlanContext,
+    RowPlan,
+    first_name,
+    initials,
+    iso,
+    problem_for,
+)
+
+CHECK_IN_PURPOSE = "check-in"
+AFTERCARE_PURPOSE = "aftercare"
+
+
+def plan_checkin(ctx: PlanContext, row: Row[CheckInRow]) -> RowPlan:
+    assert row.model is not None
+    item = row.model
+    plan = RowPlan(row.key)
+    treatment = ctx.register.treatments[normalise_header(item.treatment)]
+    plan.intents.append(_check_in(ctx, row, item, treatment.name, treatment.checkin_after_days))
+    aftercare = _aftercare(ctx, row, item, treatment.name, treatment.aftercare_template)
+    plan.intents.append(aftercare)
+    if aftercare.why_not.startswith("!"):
+        plan.problems.append(aftercare.why_not[1:])
+    return plan
+
+
+def _check_in(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatment: str,
+              after: int | None) -> Intent:
+    label = item.checkin_by
+    if after is None:
+        if not item.first_visit:
+            return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
+                          why_not=f"not needed ({treatment} has no check-in; first visits get "
+                                  "one)")
+        after = ctx.settings.first_visit_checkin_days
+    due = item.treatment_date + dt.timedelta(days=after)
+    record = ctx.record(row.key, CHECK_IN_PURPOSE)
+    if ctx.too_old(item.treatment_date) and record is None:
+        return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
+                      why_not=f"not needed (older than {ctx.settings.history_days} days)")
+    # A check-in already late when first planned goes on the first day it can happen,
+    # and stays there while the treatment date and delay are unchanged.
+    day, basis = ctx.schedule(row.key, CHECK_IN_PURPOSE, due)
+    client = ctx.client_label(item.client)
+    verb = {"Call": "Call", "Email": "Email", "Text": "Text"}[item.checkin_by]
+    title = f"{verb} {client}: check-in after {treatment}"
+    contact = ""
+    if ctx.settings.show_client_names:
+        contact = " ".join(x for x in (item.client_phone, item.client_email) if x)
+    description = (
+        f"{treatment} on {iso(item.treatment_date)}"
+        f"{' (first visit)' if item.first_visit else ''}; check in by {item.checkin_by.lower()}"
+        f"{' — assigned to ' + item.assigned_to if item.assigned_to else ''}."
+        f"{' Contact: ' + contact + '.' if contact else ''}\n"
+        f"Register: Check-ins tab, Check-in ID {row.key} (contact details there). "
+        "Made by sheetsync."
+    )
+    spec = ctx.timed_event(row.key, CHECK_IN_PURPOSE, title, description, day)
+    return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, spec, basis=basis)
+
+
+def _aftercare(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatment: str,
+               template: str) -> Intent:
+    label = "Aftercare"
+    record = ctx.record(row.key, AFTERCARE_PURPOSE)
+    if not item.client_email:
+        return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                      why_not="not needed (no client email)")
+    if not template:
+        return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                      why_not=f"not needed ({treatment} has no aftercare template)")
+    if ctx.too_old(item.treatment_date) and record is None:
+        return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                      why_not=f"not needed (older than {ctx.settings.history_days} days)")
+    if item.treatment_date > ctx.today and record is None:
+        return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                      why_not=f"drafted on the treatment day ({iso(item.treatment_date)})")
+    values = {
+        "client_first_name": first_name(item.client),
+        "client_initials": initials(item.client),
+        "treatment": treatment,
+        "treatment_date": iso(item.treatment_date),
+    }
+    name = template if template.casefold() in ctx.register.templates or \
+        template in defaults.DEFAULT_TEMPLATES else defaults.AFTERCARE_GENERIC
+    try:
+        spec = ctx.draft(row.key, AFTERCARE_PURPOSE, name, values, item.client,
+                         item.client_email, partner_safe=False)
+    except TemplateProblem as exc:
+        return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                      why_not="!" + problem_for(label, exc))
+    return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label, spec)

@@ -1,0 +1,217 @@
+"""An in-memory workspace: the reference implementation of the backend contract.
+
+Tests of the engine and the playbook use it (fast, no files), and the contract test
+suite runs against it as well as the real backends. Helpers mimic what staff and the
+owner do: edit cells, sort or delete rows, send or delete a draft, delete an event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sheetsync.core.fields import text_of
+from sheetsync.core.ports import (
+    CellValue,
+    Change,
+    ChangeResult,
+    CellWrite,
+    DraftSpec,
+    EventSpec,
+    Known,
+    Observation,
+    Presence,
+    RawRow,
+    RawTab,
+    RegisterSnapshot,
+    SkippedWrite,
+    Workspace,
+    WriteReport,
+    fingerprint_cells,
+)
+from sheetsync.core.schema import STATE_TAB
+
+
+@dataclass
+class MemoryRegister:
+    tabs: dict[str, list[list[CellValue]]] = field(default_factory=dict)  # title -> rows
+    time_zone: str | None = None
+    reads: int = 0
+    writes: int = 0
+    version: int = 0
+
+    def read(self) -> RegisterSnapshot:
+        self.reads += 1
+        tabs = []
+        for title, rows in self.tabs.items():
+            if title == STATE_TAB or not rows:
+                continue
+            header = tuple(text_of(c) for c in rows[0])
+            body = tuple(RawRow(i + 2, tuple(r)) for i, r in enumerate(rows[1:]))
+            tabs.append(RawTab(title, header, body))
+        state = tuple(tuple(text_of(c) for c in r) for r in self.tabs.get(STATE_TAB, []))
+        return RegisterSnapshot(tuple(tabs), state, self.time_zone, str(self.version), "memory")
+
+    def write(self, snapshot: RegisterSnapshot, writes: Sequence[CellWrite],
+              state_rows: Sequence[Sequence[str]]) -> WriteReport:
+        self.writes += 1
+        self.version += 1
+        report = WriteReport()
+        # Resolve every row first: once a cell of an ID-less row is written its
+        # fingerprint changes, so locating row by row as we write would lose it.
+        located = {w.row: self._locate(w) for w in writes}
+        for write in writes:
+            reason = self._write_one(write, located[write.row])
+            if reason:
+                report.skipped.append(SkippedWrite(write, reason))
+            else:
+                report.written += 1
+        self.tabs[STATE_TAB] = [list(r) for r in state_rows]
+        return report
+
+    def _write_one(self, write: CellWrite, target: int | None) -> str:
+        rows = self.tabs.get(write.row.tab)
+        if not rows:
+            return "tab gone"
+        header = [text_of(c) for c in rows[0]]
+        if write.column not in header:
+            return "column gone"
+        if target is None:
+            return "row not found"
+        col = header.index(write.column)
+        row = rows[target]
+        while len(row) <= col:
+            row.append(None)
+        if text_of(row[col]).strip() != text_of(write.expected).strip():
+            return "changed by a person meanwhile"
+        row[col] = write.value
+        return ""
+
+    def _locate(self, write: CellWrite) -> int | None:
+        rows = self.tabs.get(write.row.tab) or [[]]
+        header = [text_of(c) for c in rows[0]]
+        ref = write.row
+        if ref.key is not None and ref.id_column in header:
+            id_col = header.index(ref.id_column)
+            hits = [i for i, r in enumerate(rows[1:], 1)
+                    if len(r) > id_col and text_of(r[id_col]).strip() == ref.key]
+            return hits[0] if len(hits) == 1 else None
+        # An ID-less row is found by its read-time content (the row number is a hint).
+        if 0 < ref.number - 1 < len(rows) and \
+                fingerprint_cells(rows[ref.number - 1]) == ref.fingerprint:
+            return ref.number - 1
+        hits = [i for i, r in enumerate(rows[1:], 1) if fingerprint_cells(r) == ref.fingerprint]
+        return hits[0] if len(hits) == 1 else None
+
+    def describe(self) -> str:
+        return "memory register"
+
+    # --- what staff do ----------------------------------------------------------------
+
+    def column(self, tab: str, name: str) -> list[CellValue]:
+        rows = self.tabs[tab]
+        col = [text_of(c) for c in rows[0]].index(name)
+        return [r[col] if col < len(r) else None for r in rows[1:]]
+
+    def set(self, tab: str, row_number: int, column: str, value: CellValue) -> None:
+        rows = self.tabs[tab]
+        col = [text_of(c) for c in rows[0]].index(column)
+        row = rows[row_number - 1]
+        while len(row) <= col:
+            row.append(None)
+        row[col] = value
+        self.version += 1
+
+
+@dataclass
+class _Stored:
+    spec: EventSpec | DraftSpec
+    remote_id: str
+    thread_id: str = ""
+    sent_on: dt.date | None = None
+    deleted: bool = False
+    revisions: int = 1
+
+
+class _MemoryStore:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.items: dict[str, _Stored] = {}  # by key
+        self.calls: list[str] = []
+        self._ids = itertools.count(1)
+        self.fail_next: int = 0
+
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        self.calls.append("observe")
+        result = {}
+        for item in known:
+            stored = self.items.get(item.key)
+            if stored is None or stored.deleted:
+                result[item.key] = Observation(item.key, Presence.DELETED)
+            elif stored.sent_on is not None:
+                result[item.key] = Observation(item.key, Presence.SENT, stored.remote_id,
+                                               stored.thread_id, stored.sent_on)
+            else:
+                result[item.key] = Observation(item.key, Presence.PRESENT, stored.remote_id,
+                                               stored.thread_id)
+        return result
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        self.calls.append("apply")
+        results = []
+        for change in changes:
+            key = change.spec.key
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                results.append(ChangeResult(key, False, error="service unavailable",
+                                            retry_later=True))
+                continue
+            stored = self.items.get(key)
+            if stored is not None and stored.sent_on is not None:
+                results.append(ChangeResult(key, False, error="already sent"))
+                continue
+            if stored is not None and stored.deleted and change.op == "update":
+                results.append(ChangeResult(key, False, error=f"deleted in the {self.kind}"))
+                continue
+            if stored is None:
+                remote = (change.spec.event_id if isinstance(change.spec, EventSpec)
+                          else f"d{next(self._ids)}")
+                stored = _Stored(change.spec, remote, thread_id=f"t-{remote}")
+                self.items[key] = stored
+            else:
+                stored.spec = change.spec
+                stored.deleted = False
+                stored.revisions += 1
+            results.append(ChangeResult(key, True, stored.remote_id, stored.thread_id))
+        return results
+
+    def describe(self) -> str:
+        return f"memory {self.kind}"
+
+    # --- what the owner does -----------------------------------------------------------
+
+    def live(self) -> dict[str, EventSpec | DraftSpec]:
+        return {k: s.spec for k, s in self.items.items() if not s.deleted and not s.sent_on}
+
+    def send(self, key: str, on: dt.date) -> None:
+        self.items[key].sent_on = on
+
+    def delete(self, key: str) -> None:
+        self.items[key].deleted = True
+
+
+class MemoryCalendar(_MemoryStore):
+    def __init__(self) -> None:
+        super().__init__("calendar")
+
+
+class MemoryMailbox(_MemoryStore):
+    def __init__(self) -> None:
+        super().__init__("mailbox")
+
+
+def memory_workspace(register: MemoryRegister | None = None) -> Workspace:
+    return Workspace(register or MemoryRegister(), MemoryCalendar(), MemoryMailbox(),
+                     namespace="memory")
