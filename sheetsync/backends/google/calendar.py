@@ -1,0 +1,268 @@
+"""The calendar as Google Calendar v3, through google-api-python-client.
+
+- Every event has the id the core derived from (spreadsheet, row ID, rule) in base32hex,
+  the row key and the spreadsheet's id in ``extendedProperties.private``, explicit popup
+  reminders, and all-day (``date``) or timed (``dateTime`` + ``timeZone``) start/end.
+- ``apply`` sends inserts and updates in batch requests (at most 50 parts each). An
+  insert answered 409 means the event exists (a crash between creating and recording it,
+  or a lost state): it is fetched and, unless a person deleted it, updated. Updates are
+  ``events.patch`` calls that never touch ``status``: an event a person deleted (status
+  ``cancelled``) stays deleted and the change reports "deleted in Google Calendar".
+- ``observe`` lists sheetsync's events of this spreadsheet (``privateExtendedProperty``,
+  ``showDeleted``), page by page, so reads grow with the number of events, not rows; only
+  events missing from that list are fetched one by one (in a batch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sheetsync.backends.google._batch import Outcome, Part, run_batch
+from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
+from sheetsync.core.ports import Change, ChangeResult, EventSpec, Known, Observation, Presence
+
+EVENT_ID = re.compile(r"^[0-9a-v]{5,1024}$")
+TAG = "sheetsync"  # private extended property: the spreadsheet (namespace) it belongs to
+KEY_PROPERTY = "sheetsync_key"
+MAX_REMINDERS = 5
+MAX_REMINDER_MINUTES = 40320
+DELETED_MESSAGE = "deleted in Google Calendar"
+
+
+def _when(value: dt.date | dt.datetime, time_zone: str, all_day: bool) -> dict[str, Any]:
+    if all_day:
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return {"date": day.isoformat(), "dateTime": None, "timeZone": None}
+    assert isinstance(value, dt.datetime)
+    moment = value
+    if moment.tzinfo is None:
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+    return {"dateTime": moment.isoformat(), "timeZone": time_zone or None, "date": None}
+
+
+def event_body(spec: EventSpec, namespace: str, *, for_patch: bool = False) -> dict[str, Any]:
+    """The Calendar API event resource for ``spec``.
+
+    For inserts the unused half of start/end is left out; for patches it is sent as
+    ``null`` so that an event moving between all-day and timed loses the other half.
+    """
+    reminders = sorted({max(0, min(MAX_REMINDER_MINUTES, int(m)))
+                        for m in spec.reminders_minutes})[:MAX_REMINDERS]
+    private = {str(k): str(v) for k, v in spec.private}
+    private[KEY_PROPERTY] = spec.key
+    private[TAG] = namespace
+    start = _when(spec.start, spec.time_zone, spec.all_day)
+    end = _when(spec.end, spec.time_zone, spec.all_day)
+    if not for_patch:
+        start = {k: v for k, v in start.items() if v is not None}
+        end = {k: v for k, v in end.items() if v is not None}
+    body: dict[str, Any] = {
+        "summary": spec.title,
+        "description": spec.description,
+        "start": start,
+        "end": end,
+        "reminders": {
+            "useDefault": False,
+            "overrides": [{"method": "popup", "minutes": m} for m in reminders],
+        },
+        "extendedProperties": {"private": private},
+    }
+    if not for_patch:
+        body["id"] = spec.event_id
+    return body
+
+
+def _gone(error: BaseException | None) -> bool:
+    return error is not None and error_status(error) in (404, 410)
+
+
+class GoogleCalendar:
+    """``Calendar`` on one Google Calendar (``primary`` by default)."""
+
+    def __init__(
+        self,
+        service: Any,
+        calendar_id: str = "primary",
+        *,
+        namespace: str = "",
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.service = service
+        self.calendar_id = calendar_id or "primary"
+        self.namespace = namespace
+        self.policy = policy or RetryPolicy()
+
+    def describe(self) -> str:
+        if self.calendar_id == "primary":
+            return "Google Calendar (primary calendar)"
+        return f"Google Calendar {self.calendar_id}"
+
+    # ------------------------------------------------------------------------- observe
+
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        if not known:
+            return {}
+        try:
+            listed = self._list_tagged()
+        except Exception:
+            # Could not look: nothing is concluded this time.
+            return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id) for k in known}
+        result: dict[str, Observation] = {}
+        missing: list[Known] = []
+        for item in known:
+            event = listed.get(item.remote_id)
+            if event is None:
+                missing.append(item)
+            else:
+                result[item.key] = self._observation(item, event)
+        if missing:
+            # Not in the tagged list (purged, or made without the tag): ask for each one.
+            parts = [Part(item.key, self._get_factory(item.remote_id)) for item in missing]
+            outcomes = run_batch(self.service, parts, self.policy, what="Google Calendar")
+            for item in missing:
+                outcome = outcomes[item.key]
+                if outcome.ok:
+                    result[item.key] = self._observation(item, outcome.response)
+                elif _gone(outcome.error):
+                    result[item.key] = Observation(item.key, Presence.DELETED, item.remote_id)
+                else:
+                    result[item.key] = Observation(item.key, Presence.UNKNOWN, item.remote_id)
+        return result
+
+    @staticmethod
+    def _observation(item: Known, event: dict[str, Any]) -> Observation:
+        if event.get("status") == "cancelled":
+            return Observation(item.key, Presence.DELETED, item.remote_id)
+        return Observation(item.key, Presence.PRESENT, str(event.get("id", item.remote_id)))
+
+    def _list_tagged(self) -> dict[str, dict[str, Any]]:
+        events: dict[str, dict[str, Any]] = {}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "calendarId": self.calendar_id,
+                "privateExtendedProperty": f"{TAG}={self.namespace}",
+                "showDeleted": True,
+                "maxResults": 2500,
+                "fields": "items(id,status),nextPageToken",
+            }
+            if token:
+                kwargs["pageToken"] = token
+
+            def page(kwargs: dict[str, Any] = kwargs) -> Any:
+                return self.service.events().list(**kwargs).execute(num_retries=0)
+
+            data = self.policy.run(page, idempotent=True, what="Google Calendar")
+            for event in data.get("items", []) or []:
+                events[str(event.get("id"))] = event
+            token = data.get("nextPageToken")
+            if not token:
+                return events
+
+    def _get_factory(self, event_id: str) -> Any:
+        def make() -> Any:
+            return self.service.events().get(calendarId=self.calendar_id, eventId=event_id)
+
+        return make
+
+    # --------------------------------------------------------------------------- apply
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        results: dict[str, ChangeResult] = {}
+        parts: list[Part] = []
+        specs: dict[str, EventSpec] = {}
+        targets: dict[str, str] = {}
+        inserts: set[str] = set()
+        for change in changes:
+            spec = change.spec
+            if not isinstance(spec, EventSpec):
+                results[spec.key] = ChangeResult(spec.key, False, error="not an event")
+                continue
+            event_id = (change.known.remote_id if change.known and change.known.remote_id
+                        else spec.event_id)
+            if not EVENT_ID.match(event_id):
+                results[spec.key] = ChangeResult(
+                    spec.key, False, error=f"invalid event id {event_id!r} (base32hex, "
+                    "5 to 1024 characters)")
+                continue
+            specs[spec.key] = spec
+            targets[spec.key] = event_id
+            if change.op == "create":
+                inserts.add(spec.key)
+                parts.append(Part(spec.key, self._insert_factory(spec)))
+            else:
+                parts.append(Part(spec.key, self._patch_factory(event_id, spec)))
+        outcomes = run_batch(self.service, parts, self.policy, what="Google Calendar")
+
+        exists: list[str] = []
+        for key, outcome in outcomes.items():
+            if key in inserts and outcome.error is not None and \
+                    error_status(outcome.error) == 409:
+                exists.append(key)
+            else:
+                results[key] = self._result(key, targets[key], outcome)
+
+        if exists:
+            # Already there: a crash between creating and recording it, or lost state.
+            gets = run_batch(self.service,
+                             [Part(k, self._get_factory(targets[k])) for k in exists],
+                             self.policy, what="Google Calendar")
+            patch: list[Part] = []
+            for key in exists:
+                got = gets[key]
+                if got.ok and got.response.get("status") != "cancelled":
+                    patch.append(Part(key, self._patch_factory(targets[key], specs[key])))
+                elif got.ok or _gone(got.error):
+                    results[key] = ChangeResult(key, False, targets[key],
+                                                error=DELETED_MESSAGE)
+                else:
+                    results[key] = self._result(key, targets[key], got)
+            if patch:
+                patched = run_batch(self.service, patch, self.policy, what="Google Calendar")
+                for key, outcome in patched.items():
+                    results[key] = self._result(key, targets[key], outcome)
+
+        order = [c.spec.key for c in changes]
+        return [results[k] for k in dict.fromkeys(order) if k in results]
+
+    def _insert_factory(self, spec: EventSpec) -> Any:
+        body = event_body(spec, self.namespace)
+
+        def make() -> Any:
+            return self.service.events().insert(calendarId=self.calendar_id, body=body)
+
+        return make
+
+    def _patch_factory(self, event_id: str, spec: EventSpec) -> Any:
+        body = event_body(spec, self.namespace, for_patch=True)
+
+        def make() -> Any:
+            return self.service.events().patch(calendarId=self.calendar_id, eventId=event_id,
+                                               body=body)
+
+        return make
+
+    @staticmethod
+    def _result(key: str, event_id: str, outcome: Outcome) -> ChangeResult:
+        if outcome.ok:
+            event = outcome.response or {}
+            if event.get("status") == "cancelled":
+                return ChangeResult(key, False, event_id, error=DELETED_MESSAGE)
+            return ChangeResult(key, True, str(event.get("id") or event_id))
+        error = outcome.error
+        if isinstance(error, RetryLater):
+            return ChangeResult(key, False, event_id, error=error.message, retry_later=True)
+        status = error_status(error) if error else None
+        if status in (404, 410):
+            return ChangeResult(key, False, event_id, error=DELETED_MESSAGE)
+        text = error_message(error) if error else "unknown error"
+        where = f"HTTP {status}: " if status else ""
+        return ChangeResult(key, False, event_id, error=f"Google Calendar refused it ({where}"
+                                                         f"{text})")

@@ -1,0 +1,290 @@
+"""The mailbox as Gmail drafts (Gmail v1), through google-api-python-client.
+
+sheetsync prepares drafts and never sends anything: ``drafts.send`` and ``messages.send``
+are never called. Every draft is a real RFC 5322 message (``core.messages``) with a
+deterministic Message-ID, so a lost state or a crash between creating and recording a
+draft is recovered, never duplicated.
+
+Scopes: ``gmail.compose`` (drafts) and ``gmail.metadata`` (to tell that a draft was sent).
+Google refuses the ``q`` search parameter of ``messages.list`` / ``threads.list`` to the
+``gmail.metadata`` scope, so:
+
+- a sent draft is told by its thread: a known draft that ``drafts.list`` no longer shows
+  is looked up with ``threads.get(format=metadata)`` (batched, one per vanished draft): a
+  message labelled SENT there (preferably with our Message-ID) means SENT, with the date
+  from its ``internalDate``; no thread, or no SENT message, means DELETED;
+- a create for which no draft id is known first asks ``drafts.list(q="rfc822msgid:...")``
+  (allowed under ``gmail.compose``), one batch for all creates; a draft found that way is
+  updated instead of duplicated.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sheetsync.backends.google._batch import Outcome, Part, run_batch
+from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
+from sheetsync.core import messages
+from sheetsync.core.ports import Change, ChangeResult, DraftSpec, Known, Observation, Presence
+
+ME = "me"
+GONE_MESSAGE = "the draft is no longer in Gmail (sent or deleted)"
+METADATA_HEADERS = ["Message-ID", messages.KEY_HEADER]
+
+
+def raw_message(spec: DraftSpec, when: dt.datetime) -> str:
+    """The draft as Gmail's ``raw`` field: base64url of the RFC 5322 bytes."""
+    return base64.urlsafe_b64encode(messages.message_bytes(spec, when=when)).decode("ascii")
+
+
+def _search_id(message_id: str) -> str:
+    return message_id.strip().strip("<>")
+
+
+@dataclass(frozen=True)
+class _Draft:
+    draft_id: str
+    message_id: str  # Gmail's message id (not the Message-ID header)
+    thread_id: str
+
+
+class GmailMailbox:
+    """``Mailbox`` on the Gmail drafts of the signed-in (or delegated) user."""
+
+    def __init__(
+        self,
+        service: Any,
+        *,
+        policy: RetryPolicy | None = None,
+        time_zone: str | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+        account: str = "",
+    ) -> None:
+        self.service = service
+        self.policy = policy or RetryPolicy()
+        # The clinic's time zone, for "sent on DATE" (the workspace may set it once the
+        # register's time zone is known). None: this machine's local time.
+        self.time_zone = time_zone
+        self.now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.account = account
+
+    def describe(self) -> str:
+        return f"Gmail drafts of {self.account}" if self.account else "Gmail drafts"
+
+    # ------------------------------------------------------------------------- observe
+
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        if not known:
+            return {}
+        try:
+            drafts = self._list_drafts()
+        except Exception:
+            return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id, k.thread_id)
+                    for k in known}
+        by_message = {d.message_id: d for d in drafts.values()}
+        result: dict[str, Observation] = {}
+        vanished: list[Known] = []
+        for item in known:
+            draft = drafts.get(item.remote_id) if item.remote_id else None
+            if draft is not None:
+                result[item.key] = Observation(item.key, Presence.PRESENT, draft.draft_id,
+                                               draft.thread_id or item.thread_id)
+            elif item.thread_id:
+                vanished.append(item)
+            else:
+                # Without a thread there is nothing to look at (no search under the
+                # metadata scope): treat it as gone; the row's next change makes a new one.
+                result[item.key] = Observation(item.key, Presence.DELETED, item.remote_id)
+        if vanished:
+            parts = [Part(item.key, self._thread_factory(item.thread_id)) for item in vanished]
+            outcomes = run_batch(self.service, parts, self.policy, what="Gmail")
+            for item in vanished:
+                result[item.key] = self._from_thread(item, outcomes[item.key], by_message)
+        return result
+
+    def _list_drafts(self) -> dict[str, _Draft]:
+        drafts: dict[str, _Draft] = {}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"userId": ME, "maxResults": 500}
+            if token:
+                kwargs["pageToken"] = token
+
+            def page(kwargs: dict[str, Any] = kwargs) -> Any:
+                return self.service.users().drafts().list(**kwargs).execute(num_retries=0)
+
+            data = self.policy.run(page, idempotent=True, what="Gmail")
+            for item in data.get("drafts", []) or []:
+                message = item.get("message", {}) or {}
+                draft = _Draft(str(item.get("id", "")), str(message.get("id", "")),
+                               str(message.get("threadId", "")))
+                drafts[draft.draft_id] = draft
+            token = data.get("nextPageToken")
+            if not token:
+                return drafts
+
+    def _thread_factory(self, thread_id: str) -> Callable[[], Any]:
+        def make() -> Any:
+            return self.service.users().threads().get(
+                userId=ME, id=thread_id, format="metadata", metadataHeaders=METADATA_HEADERS)
+
+        return make
+
+    def _from_thread(self, item: Known, outcome: Outcome,
+                     drafts_by_message: dict[str, _Draft]) -> Observation:
+        if not outcome.ok:
+            if outcome.error is not None and error_status(outcome.error) in (404, 410):
+                return Observation(item.key, Presence.DELETED, item.remote_id)
+            return Observation(item.key, Presence.UNKNOWN, item.remote_id, item.thread_id)
+        thread = outcome.response or {}
+        wanted = _search_id(item.message_id).lower()
+        sent: list[dict[str, Any]] = []
+        ours: list[dict[str, Any]] = []
+        for message in thread.get("messages", []) or []:
+            labels = set(message.get("labelIds", []) or [])
+            header_id = _search_id(_header(message, "Message-ID")).lower()
+            key = _header(message, messages.KEY_HEADER).strip()
+            mine = bool(wanted and header_id == wanted) or key == item.key
+            if "DRAFT" in labels and mine:
+                draft = drafts_by_message.get(str(message.get("id", "")))
+                if draft is not None:  # still a draft, under another draft id
+                    return Observation(item.key, Presence.PRESENT, draft.draft_id,
+                                       draft.thread_id or item.thread_id)
+            if "SENT" in labels:
+                sent.append(message)
+                if mine:
+                    ours.append(message)
+        chosen = ours or sent
+        if not chosen:
+            return Observation(item.key, Presence.DELETED, item.remote_id)
+        first = min(chosen, key=lambda m: int(m.get("internalDate", 0) or 0))
+        return Observation(item.key, Presence.SENT, item.remote_id, item.thread_id,
+                           sent_on=self._date_of(first))
+
+    def _date_of(self, message: dict[str, Any]) -> dt.date | None:
+        try:
+            millis = int(message.get("internalDate", ""))
+        except (TypeError, ValueError):
+            return None
+        moment = dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc)
+        if self.time_zone:
+            try:
+                return moment.astimezone(ZoneInfo(self.time_zone)).date()
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return moment.astimezone().date()
+
+    # --------------------------------------------------------------------------- apply
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        results: dict[str, ChangeResult] = {}
+        specs: dict[str, DraftSpec] = {}
+        targets: dict[str, _Draft] = {}
+        creates: list[str] = []
+        for change in changes:
+            spec = change.spec
+            if not isinstance(spec, DraftSpec):
+                results[spec.key] = ChangeResult(spec.key, False, error="not a draft")
+                continue
+            specs[spec.key] = spec
+            if change.op == "update" and change.known and change.known.remote_id:
+                targets[spec.key] = _Draft(change.known.remote_id, "", change.known.thread_id)
+            else:
+                creates.append(spec.key)
+
+        # A create may follow a crash after Gmail made the draft: look for its Message-ID.
+        if creates:
+            found = run_batch(self.service,
+                              [Part(k, self._lookup_factory(specs[k].message_id))
+                               for k in creates], self.policy, what="Gmail")
+            still: list[str] = []
+            for key in creates:
+                outcome = found[key]
+                if not outcome.ok:
+                    # Unsure whether it exists: creating now could make a duplicate.
+                    results[key] = self._result(key, None, outcome)
+                    continue
+                listed = (outcome.response or {}).get("drafts", []) or []
+                if listed:
+                    first = listed[0]
+                    message = first.get("message", {}) or {}
+                    targets[key] = _Draft(str(first.get("id", "")), str(message.get("id", "")),
+                                          str(message.get("threadId", "")))
+                else:
+                    still.append(key)
+            creates = still
+
+        when = self.now()
+        parts: list[Part] = []
+        for key in creates:
+            parts.append(Part(key, self._create_factory(specs[key], when), idempotent=False))
+        for key, target in targets.items():
+            parts.append(Part(key, self._update_factory(specs[key], target, when)))
+        outcomes = run_batch(self.service, parts, self.policy, what="Gmail")
+        for key, outcome in outcomes.items():
+            results[key] = self._result(key, targets.get(key), outcome)
+        order = [c.spec.key for c in changes]
+        return [results[k] for k in dict.fromkeys(order) if k in results]
+
+    def _lookup_factory(self, message_id: str) -> Callable[[], Any]:
+        query = f"rfc822msgid:{_search_id(message_id)}"
+
+        def make() -> Any:
+            return self.service.users().drafts().list(userId=ME, q=query, maxResults=10)
+
+        return make
+
+    def _create_factory(self, spec: DraftSpec, when: dt.datetime) -> Callable[[], Any]:
+        body = {"message": {"raw": raw_message(spec, when)}}
+
+        def make() -> Any:
+            return self.service.users().drafts().create(userId=ME, body=body)
+
+        return make
+
+    def _update_factory(self, spec: DraftSpec, target: _Draft,
+                        when: dt.datetime) -> Callable[[], Any]:
+        message: dict[str, Any] = {"raw": raw_message(spec, when)}
+        if target.thread_id:
+            message["threadId"] = target.thread_id
+        body = {"id": target.draft_id, "message": message}
+
+        def make() -> Any:
+            return self.service.users().drafts().update(userId=ME, id=target.draft_id,
+                                                        body=body)
+
+        return make
+
+    @staticmethod
+    def _result(key: str, target: _Draft | None, outcome: Outcome) -> ChangeResult:
+        remote = target.draft_id if target else ""
+        thread = target.thread_id if target else ""
+        if outcome.ok:
+            draft = outcome.response or {}
+            message = draft.get("message", {}) or {}
+            return ChangeResult(key, True, str(draft.get("id") or remote),
+                                str(message.get("threadId") or thread))
+        error = outcome.error
+        if isinstance(error, RetryLater):
+            return ChangeResult(key, False, remote, thread, error=error.message,
+                                retry_later=True)
+        status = error_status(error) if error else None
+        if target is not None and status in (404, 410):
+            return ChangeResult(key, False, remote, thread, error=GONE_MESSAGE)
+        text = error_message(error) if error else "unknown error"
+        where = f"HTTP {status}: " if status else ""
+        return ChangeResult(key, False, remote, thread,
+                            error=f"Gmail refused it ({where}{text})")
+
+
+def _header(message: dict[str, Any], name: str) -> str:
+    wanted = name.lower()
+    for header in (message.get("payload", {}) or {}).get("headers", []) or []:
+        if str(header.get("name", "")).lower() == wanted:
+            return str(header.get("value", ""))
+    return ""

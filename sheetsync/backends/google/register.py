@@ -1,0 +1,630 @@
+"""The register as a Google Sheet, through gspread.
+
+Calls per sync, whatever the number of rows:
+
+- ``read``: one ``spreadsheets.get`` (titles, sheet ids, grid sizes, time zone) and one
+  ``values:batchGet`` of every tab plus the hidden state tab, unformatted, dates as serial
+  numbers (the core converts them in the spreadsheet's time zone, returned in the snapshot).
+- ``write``: nothing at all when there is no cell to write and the state is unchanged.
+  Otherwise one ``values:batchGet`` of the tabs that receive statuses, immediately followed
+  by one ``values:batchUpdate`` (``valueInputOption=RAW``) with every status cell and the
+  state tab. Creating the state tab (first run only) or growing it adds one
+  ``spreadsheets.batchUpdate``.
+
+Where a status lands — rows by ID at write time, never by read-time position
+----------------------------------------------------------------------------
+Staff sort, insert and delete rows while a sync runs, which may take minutes (calendar and
+Gmail calls come between the read and the write). So the write does not trust any
+position from the read. Right before writing it re-reads the tabs it writes to and, for
+each ``CellWrite``:
+
+- finds the row whose ID cell holds ``row.key`` *now* (a deleted row: skipped; an ID on
+  two rows: skipped), or, for a row that had no ID yet, the row whose cells still match
+  the read-time fingerprint (the read-time number is only a tie-break hint);
+- finds the column by its header *now* (a column moved or inserted by staff is followed);
+- checks that the cell still holds ``expected`` (a person's edit wins: skipped);
+- writes only tool-owned columns of known tabs, as RAW text, one small A1 range per cell
+  (never a whole row or column, so no staff cell is ever overwritten).
+
+Why not developer metadata + ``values:batchUpdateByDataFilter``? A data filter on row
+metadata selects the whole row; ``null`` values can leave staff cells alone, but:
+(1) the ``expected`` guard needs the cells' current values anyway, so a write-time read
+is needed in both designs; (2) rows without an ID cannot carry metadata yet and can only
+be found by their content; (3) every new row would need a ``createDeveloperMetadata``
+call (the tagging itself is positional and has the same race), metadata per sheet is
+size-limited, and whether row metadata follows a *sort* (not just inserts/deletes, which
+Google documents) is not documented; (4) the column would still come from a header read
+earlier. Re-reading right before the write gives the same guarantee against everything
+staff did during the sync, with one read call and no structural calls. What remains is
+the round trip between that read and the write (well under a second, against minutes
+for read-time positions); a sort within it is the one case neither design fully closes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_reasons, error_status
+from sheetsync.core.headers import map_columns
+from sheetsync.core.ports import (
+    CellValue,
+    CellWrite,
+    RawRow,
+    RawTab,
+    RegisterSnapshot,
+    RowRef,
+    SkippedWrite,
+    WriteReport,
+    _cell_text,
+    fingerprint_cells,
+)
+from sheetsync.core.schema import ALL_TABS, STATE_TAB, TabSpec, normalise_header
+from sheetsync.core.state import STATE_HEADER
+from sheetsync.errors import BusyError, CredentialsError, RegisterShapeError
+
+SHEETS_URL = "https://docs.google.com/spreadsheets/d/{}"
+READ_PARAMS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+META_FIELDS = (
+    "spreadsheetId,properties(title,timeZone),"
+    "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)))"
+)
+STATE_MIN_ROWS = 200
+SERIAL_EPOCH = dt.date(1899, 12, 30)
+
+
+# ------------------------------------------------------------------ gspread transport
+
+
+def _http_client_class() -> type[Any]:
+    """A gspread ``HTTPClient`` whose reads follow sheetsync's retry policy.
+
+    Only GET requests are retried here (reads are idempotent). Writes are retried by the
+    register itself, which re-locates every row before each attempt: replaying a
+    positional write after a backoff would reuse stale positions.
+    """
+    from gspread.http_client import HTTPClient
+
+    class RetryingHTTPClient(HTTPClient):  # type: ignore[misc]
+        policy: RetryPolicy = RetryPolicy()
+        retry_reads: bool = True
+
+        def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+            def once() -> Any:
+                return super(RetryingHTTPClient, self).request(method, endpoint, *args,
+                                                               **kwargs)
+
+            if not self.retry_reads or method.lower() != "get":
+                return once()
+            return self.policy.run(once, idempotent=True, what="Google Sheets")
+
+    return RetryingHTTPClient
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    sheet_id: int
+    title: str
+    rows: int
+    columns: int
+    hidden: bool
+
+
+@dataclass
+class _Meta:
+    title: str
+    time_zone: str | None
+    sheets: dict[str, _Sheet] = field(default_factory=dict)
+
+
+def quote_title(title: str) -> str:
+    """A sheet title as an A1 range prefix: always quoted, quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> A1 letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+def _cell(value: Any) -> CellValue:
+    """A cell from the API (UNFORMATTED_VALUE): "" is an empty cell."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+def _row_cells(raw: Sequence[Any], width: int) -> tuple[CellValue, ...]:
+    cells = [_cell(v) for v in raw]
+    if len(cells) < width:
+        cells += [None] * (width - len(cells))
+    return tuple(cells)
+
+
+def _text(value: CellValue) -> str:
+    return _cell_text(value).strip()
+
+
+def _same(current: CellValue, expected: CellValue) -> bool:
+    """Does the cell still hold ``expected``? Dates compare with serial numbers."""
+    if isinstance(expected, (dt.date, dt.datetime)) and isinstance(current, (int, float)) \
+            and not isinstance(current, bool):
+        try:
+            as_date = SERIAL_EPOCH + dt.timedelta(days=float(current))
+        except OverflowError:
+            return False
+        if isinstance(expected, dt.datetime):
+            moment = dt.datetime.combine(SERIAL_EPOCH, dt.time()) + dt.timedelta(
+                days=float(current))
+            return abs((moment - expected.replace(tzinfo=None)).total_seconds()) < 1
+        return as_date == expected
+    return _text(current) == _text(expected)
+
+
+def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for row in rows:
+        cells = ["" if c is None else _cell_text(c) for c in row]  # type: ignore[arg-type]
+        while cells and cells[-1] == "":
+            cells.pop()
+        out.append(tuple(cells))
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _spec_for(title: str) -> TabSpec | None:
+    return next((s for s in ALL_TABS if s.matches(title)), None)
+
+
+# ------------------------------------------------------------------ locating at write time
+
+
+@dataclass
+class _TabNow:
+    """One tab as it is at write time."""
+
+    title: str
+    header: list[str]
+    rows: dict[int, tuple[CellValue, ...]]  # sheet row number -> cells
+    spec: TabSpec | None
+    _keys: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+    _prints: dict[str, list[int]] | None = None
+
+    @classmethod
+    def build(cls, title: str, values: Sequence[Sequence[Any]]) -> _TabNow:
+        header = ["" if v is None else str(v) for v in (values[0] if values else [])]
+        rows = {n: _row_cells(raw, len(header))
+                for n, raw in enumerate(values[1:], start=2)}
+        return cls(title, header, rows, _spec_for(title))
+
+    def column(self, name: str) -> int | str:
+        """The 0-based column for ``name`` (header text or schema name), or why not."""
+        exact = [i for i, h in enumerate(self.header) if h.strip() == name.strip()]
+        if not exact:
+            wanted = normalise_header(name)
+            exact = [i for i, h in enumerate(self.header)
+                     if wanted and normalise_header(h) == wanted]
+        if len(exact) > 1:
+            return f'the column "{name}" appears more than once'
+        if exact:
+            return exact[0]
+        if self.spec is not None:
+            index = map_columns(self.spec, self.title, self.header).index
+            if name in index:
+                return index[name]
+        return f'there is no column "{name}" any more'
+
+    def tool_owned(self, col: int) -> bool:
+        """May sheetsync write this column? Only its own columns of a known tab."""
+        if self.spec is None:
+            return False
+        cmap = map_columns(self.spec, self.title, self.header)
+        owned = {cmap.index[c.name] for c in self.spec.tool_columns if c.name in cmap.index}
+        return col in owned
+
+    def value(self, row: int, col: int) -> CellValue:
+        cells = self.rows.get(row, ())
+        return cells[col] if col < len(cells) else None
+
+    def rows_with_key(self, id_col: int, key: str) -> list[int]:
+        index = self._keys.get(id_col)
+        if index is None:
+            index = defaultdict(list)
+            for number, cells in self.rows.items():
+                text = _text(cells[id_col]) if id_col < len(cells) else ""
+                if text:
+                    index[text].append(number)
+            self._keys[id_col] = index
+        return sorted(index.get(key.strip(), []))
+
+    def fingerprint(self, row: int) -> str | None:
+        cells = self.rows.get(row)
+        return None if cells is None else fingerprint_cells(cells)
+
+    def rows_with_fingerprint(self, fingerprint: str) -> list[int]:
+        if self._prints is None:
+            prints: dict[str, list[int]] = defaultdict(list)
+            for number, cells in self.rows.items():
+                prints[fingerprint_cells(cells)].append(number)
+            self._prints = prints
+        return sorted(self._prints.get(fingerprint, []))
+
+    def locate_row(self, ref: RowRef) -> int | str:
+        if ref.key and not ref.assign_key:
+            if not ref.id_column:
+                return "no ID column was given for the row"
+            id_col = self.column(ref.id_column)
+            if isinstance(id_col, str):
+                return id_col
+            rows = self.rows_with_key(id_col, ref.key)
+            if not rows:
+                return f"no row holds {ref.key} any more (deleted?)"
+            if len(rows) > 1:
+                return f"{len(rows)} rows hold {ref.key}; give each row its own ID"
+            return rows[0]
+        # A row without an ID yet: find it by what it held when it was read.
+        if ref.number >= 2 and self.fingerprint(ref.number) == ref.fingerprint:
+            return ref.number
+        rows = self.rows_with_fingerprint(ref.fingerprint)
+        if len(rows) == 1:
+            return rows[0]
+        if not rows:
+            return "the row was edited, moved or deleted since it was read"
+        return "several rows look exactly like this one"
+
+
+@dataclass
+class _Plan:
+    """Cells to write (after locating and checking) and what was skipped."""
+
+    cells: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    written: int = 0
+    skipped: list[SkippedWrite] = field(default_factory=list)
+
+
+def plan_cell_writes(tabs: dict[str, _TabNow], writes: Sequence[CellWrite]) -> _Plan:
+    plan = _Plan()
+    # Locate every target first: several writes may go to one row, and writing an ID
+    # changes that row's fingerprint.
+    located: list[tuple[CellWrite, _TabNow, int, int]] = []
+    for write in writes:
+        tab = tabs.get(write.row.tab)
+        if tab is None:
+            plan.skipped.append(SkippedWrite(write, f'the tab "{write.row.tab}" is not in '
+                                                    "the spreadsheet any more"))
+            continue
+        col = tab.column(write.column)
+        if isinstance(col, str):
+            plan.skipped.append(SkippedWrite(write, col))
+            continue
+        if not tab.tool_owned(col):
+            plan.skipped.append(SkippedWrite(
+                write, f'"{write.column}" is not a column sheetsync may write'))
+            continue
+        row = tab.locate_row(write.row)
+        if isinstance(row, str):
+            plan.skipped.append(SkippedWrite(write, row))
+            continue
+        located.append((write, tab, row, col))
+    for write, tab, row, col in located:
+        current = tab.value(row, col)
+        if _text(current) == write.value.strip() and (current is None
+                                                      or isinstance(current, str)):
+            plan.written += 1  # already there
+            continue
+        if not _same(current, write.expected):
+            plan.skipped.append(SkippedWrite(write, "changed by a person meanwhile"))
+            continue
+        plan.cells[(tab.title, row, col)] = write.value
+        plan.written += 1
+    return plan
+
+
+def cell_ranges(cells: dict[tuple[str, int, int], str]) -> list[dict[str, Any]]:
+    """One ValueRange per run of adjacent cells in a row (never more than was asked)."""
+    data: list[dict[str, Any]] = []
+    by_row: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
+    for (title, row, col), value in cells.items():
+        by_row[(title, row)][col] = value
+    for (title, row), cols in sorted(by_row.items()):
+        run: list[int] = []
+        for col in sorted(cols):
+            if run and col != run[-1] + 1:
+                data.append(_range(title, row, run, cols))
+                run = []
+            run.append(col)
+        if run:
+            data.append(_range(title, row, run, cols))
+    return data
+
+
+def _range(title: str, row: int, run: list[int], cols: dict[int, str]) -> dict[str, Any]:
+    first, last = column_letter(run[0]), column_letter(run[-1])
+    a1 = f"{first}{row}" if len(run) == 1 else f"{first}{row}:{last}{row}"
+    return {"range": f"{quote_title(title)}!{a1}", "majorDimension": "ROWS",
+            "values": [[cols[c] for c in run]]}
+
+
+# ------------------------------------------------------------------------ the register
+
+
+class SheetsRegister:
+    """``Register`` on a Google Sheet (see the module docstring)."""
+
+    def __init__(
+        self,
+        spreadsheet_id: str,
+        *,
+        credentials: Any = None,
+        session: Any = None,
+        policy: RetryPolicy | None = None,
+        identity: str = "the signed-in Google account",
+        timeout: float | tuple[float, float] | None = (10.0, 120.0),
+    ) -> None:
+        import gspread
+
+        self.spreadsheet_id = spreadsheet_id
+        self.policy = policy or RetryPolicy()
+        self.identity = identity
+        client_class = _http_client_class()
+        no_auth: Any = None  # with a session of its own, gspread needs no credentials
+        if session is not None:
+            self._client = gspread.Client(auth=no_auth, session=session,
+                                          http_client=client_class)
+        else:
+            self._client = gspread.Client(auth=credentials, http_client=client_class)
+        self._http: Any = cast(Any, self._client.http_client)
+        self._http.policy = self.policy
+        if timeout is not None:
+            self._http.set_timeout(timeout)
+        self._meta: _Meta | None = None
+
+    # ---------------------------------------------------------------- Register protocol
+
+    def describe(self) -> str:
+        if self._meta is not None and self._meta.title:
+            return f'Google Sheet "{self._meta.title}"'
+        return f"Google Sheet {self.spreadsheet_id}"
+
+    def read(self) -> RegisterSnapshot:
+        with self._errors("read"):
+            meta = self._fetch_meta()
+            titles = list(meta.sheets)
+            values = self._batch_get(titles) if titles else []
+        tabs: list[RawTab] = []
+        state_rows: tuple[tuple[str, ...], ...] = ()
+        for title, rows in zip(titles, values, strict=True):
+            if title == STATE_TAB:
+                state_rows = tuple(tuple("" if c is None or c == "" else _cell_text(c)
+                                         for c in row) for row in rows)
+                continue
+            header = tuple("" if v is None else str(v) for v in (rows[0] if rows else []))
+            body = tuple(RawRow(n, _row_cells(raw, len(header)))
+                         for n, raw in enumerate(rows[1:], start=2))
+            tabs.append(RawTab(title, header, body))
+        digest = hashlib.sha256(json.dumps([titles, values], default=str,
+                                           ensure_ascii=False).encode("utf-8"))
+        return RegisterSnapshot(
+            tabs=tuple(tabs),
+            state_rows=state_rows,
+            time_zone=meta.time_zone,
+            version=digest.hexdigest()[:24],
+            source=SHEETS_URL.format(self.spreadsheet_id),
+        )
+
+    def write(
+        self,
+        snapshot: RegisterSnapshot,
+        writes: Sequence[CellWrite],
+        state_rows: Sequence[Sequence[str]],
+    ) -> WriteReport:
+        new_state = [["" if c is None else str(c) for c in row] for row in state_rows]
+        state_changed = _norm_state(new_state) != _norm_state(snapshot.state_rows)
+        if not writes and not state_changed:
+            return WriteReport()
+        old_height = len(snapshot.state_rows)
+
+        def attempt() -> WriteReport:
+            return self._write_once(writes, new_state if state_changed else None, old_height)
+
+        try:
+            # One attempt = re-read, re-locate, write. A retry after a backoff re-reads, so
+            # it never writes to positions that were true before the wait.
+            with self._errors("write"), self._reads_not_retried():
+                return self.policy.run(attempt, idempotent=True, what="Google Sheets")
+        except BusyError as exc:
+            report = WriteReport()
+            report.refused = exc.message
+            return report
+
+    # ------------------------------------------------------------------------- helpers
+
+    def _fetch_meta(self) -> _Meta:
+        data = self._http.fetch_sheet_metadata(
+            self.spreadsheet_id, params={"includeGridData": "false", "fields": META_FIELDS})
+        props = data.get("properties", {})
+        meta = _Meta(title=str(props.get("title", "")),
+                     time_zone=props.get("timeZone") or None)
+        for sheet in data.get("sheets", []):
+            p = sheet.get("properties", {})
+            if p.get("sheetType", "GRID") != "GRID":
+                continue  # charts on their own sheet hold no cells
+            grid = p.get("gridProperties", {})
+            meta.sheets[str(p.get("title", ""))] = _Sheet(
+                sheet_id=int(p.get("sheetId", 0)), title=str(p.get("title", "")),
+                rows=int(grid.get("rowCount", 0)), columns=int(grid.get("columnCount", 0)),
+                hidden=bool(p.get("hidden", False)))
+        self._meta = meta
+        return meta
+
+    def _batch_get(self, titles: Sequence[str]) -> list[list[list[Any]]]:
+        result = self._http.values_batch_get(
+            self.spreadsheet_id, [quote_title(t) for t in titles], params=dict(READ_PARAMS))
+        ranges = result.get("valueRanges", [])
+        if len(ranges) != len(titles):
+            raise RegisterShapeError(
+                "Google Sheets answered with a different number of tabs than asked for.",
+                "Run the sync again; if it persists, report it.")
+        return [list(r.get("values", []) or []) for r in ranges]
+
+    @contextmanager
+    def _reads_not_retried(self) -> Iterator[None]:
+        previous = self._http.retry_reads
+        self._http.retry_reads = False
+        try:
+            yield
+        finally:
+            self._http.retry_reads = previous
+
+    def _write_once(self, writes: Sequence[CellWrite], state: list[list[str]] | None,
+                    old_height: int) -> WriteReport:
+        report = WriteReport()
+        data: list[dict[str, Any]] = []
+        if writes:
+            tabs = self._tabs_now(sorted({w.row.tab for w in writes}))
+            plan = plan_cell_writes(tabs, writes)
+            report.written = plan.written
+            report.skipped = plan.skipped
+            data += cell_ranges(plan.cells)
+        if state is not None:
+            self._ensure_state_tab(len(state), max((len(r) for r in state), default=0))
+            data.append(self._state_range(state, old_height))
+        if data:
+            self._http.values_batch_update(
+                self.spreadsheet_id, body={"valueInputOption": "RAW", "data": data})
+        return report
+
+    def _tabs_now(self, titles: Sequence[str]) -> dict[str, _TabNow]:
+        meta = self._meta or self._fetch_meta()
+        present = [t for t in titles if t in meta.sheets]
+        if len(present) != len(titles):
+            # A tab renamed since the read? Look again before giving up on it.
+            meta = self._fetch_meta()
+            present = [t for t in titles if t in meta.sheets]
+        if not present:
+            return {}
+        values = self._batch_get(present)
+        return {t: _TabNow.build(t, v) for t, v in zip(present, values, strict=True)}
+
+    def _ensure_state_tab(self, height: int, width: int) -> None:
+        meta = self._meta or self._fetch_meta()
+        width = max(width, len(STATE_HEADER))
+        sheet = meta.sheets.get(STATE_TAB)
+        if sheet is None:
+            rows = max(STATE_MIN_ROWS, height * 2)
+            body: dict[str, Any] = {"requests": [{"addSheet": {"properties": {
+                "title": STATE_TAB, "hidden": True,
+                "gridProperties": {"rowCount": rows, "columnCount": width}}}}]}
+            try:
+                reply = self._http.batch_update(self.spreadsheet_id, body)
+            except Exception as exc:
+                if error_status(exc) == 400 and "already exists" in str(exc):
+                    self._fetch_meta()  # made by an earlier attempt or another sync
+                    return self._ensure_state_tab(height, width)
+                raise
+            props = (reply.get("replies") or [{}])[0].get("addSheet", {}).get("properties", {})
+            meta.sheets[STATE_TAB] = _Sheet(int(props.get("sheetId", 0)), STATE_TAB, rows,
+                                            width, True)
+            return
+        if sheet.rows >= height and sheet.columns >= width:
+            return
+        rows = max(sheet.rows, height * 2 if sheet.rows < height else sheet.rows)
+        columns = max(sheet.columns, width)
+        body = {"requests": [{"updateSheetProperties": {
+            "properties": {"sheetId": sheet.sheet_id,
+                           "gridProperties": {"rowCount": rows, "columnCount": columns}},
+            "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]}
+        self._http.batch_update(self.spreadsheet_id, body)
+        meta.sheets[STATE_TAB] = _Sheet(sheet.sheet_id, STATE_TAB, rows, columns, sheet.hidden)
+
+    @staticmethod
+    def _state_range(state: list[list[str]], old_height: int) -> dict[str, Any]:
+        width = max([len(STATE_HEADER)] + [len(r) for r in state])
+        rows = [r + [""] * (width - len(r)) for r in state]
+        # Blank out what the old state had below the new one.
+        rows += [[""] * width for _ in range(max(0, old_height - len(rows)))]
+        last = column_letter(width - 1)
+        return {"range": f"{quote_title(STATE_TAB)}!A1:{last}{max(1, len(rows))}",
+                "majorDimension": "ROWS", "values": rows or [[""] * width]}
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn gspread / google-auth failures into messages a person can act on."""
+        try:
+            yield
+        except RetryLater as exc:
+            raise BusyError(
+                f"Google Sheets is not answering ({exc.message}); nothing was "
+                f"{'written' if doing == 'write' else 'read'}.",
+                "Wait a few minutes; the next sync tries again.") from None
+        except Exception as exc:
+            mapped = self._map_error(exc, doing)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    def _map_error(self, exc: Exception, doing: str) -> Exception | None:
+        from google.auth.exceptions import RefreshError
+
+        if isinstance(exc, RefreshError):
+            return CredentialsError(
+                "Google refused the sign-in token (revoked or expired).",
+                "Run 'sheetsync auth login' (or check the service account key and its "
+                "domain-wide delegation).")
+        status = error_status(exc)
+        if status is None:
+            return None
+        sheet = f"spreadsheet {self.spreadsheet_id}"
+        reasons = " ".join(error_reasons(exc))
+        message = str(getattr(exc, "error", {}).get("message", "")) if hasattr(
+            exc, "error") else ""
+        if status == 404:
+            return RegisterShapeError(
+                f"Google Sheets cannot find {sheet} for {self.identity}.",
+                "Check google.spreadsheet in sheetsync.toml (the ID or the full URL of the "
+                f"sheet), and share the spreadsheet with {self.identity} as Editor.")
+        if status == 401:
+            return CredentialsError("Google did not accept the sign-in token.",
+                                    "Run 'sheetsync auth login' to sign in again.")
+        if status == 403:
+            if "SCOPE" in reasons.upper() or (
+                    "insufficient" in message.lower() and "scope" in message.lower()):
+                return CredentialsError(
+                    "The Google sign-in lacks permission to use Google Sheets (scopes).",
+                    "Run 'sheetsync auth login' again and allow every permission; for a "
+                    "service account, add the spreadsheets scope to its domain-wide "
+                    "delegation.")
+            if "protected" in message.lower():
+                return BusyError(
+                    f"A protected range stops sheetsync from writing its columns in {sheet}.",
+                    f"Allow {self.identity} to edit sheetsync's columns and the "
+                    f"'{STATE_TAB}' tab, or remove the protection.")
+            can = "edit" if doing == "write" else "open"
+            return CredentialsError(
+                f"{self.identity} may not {can} {sheet} (Google said: permission denied).",
+                f"Share the spreadsheet with {self.identity} as Editor, and check that "
+                "the Google Sheets API is enabled for the project.")
+        if status == 400:
+            return RegisterShapeError(
+                f"Google Sheets refused the {doing} of {sheet}: {message or reasons}.",
+                "Check that the tabs were not renamed or deleted during the sync, then run "
+                "it again.")
+        return None
