@@ -1,0 +1,301 @@
+"""The calendar as one iCalendar file (``calendar.ics``) that Outlook, Apple Calendar,
+Thunderbird and Google Calendar can import or subscribe to.
+
+Each event sheetsync makes is a VEVENT whose UID is ``<event id>@sheetsync``; it carries
+the row key in ``X-SHEETSYNC-KEY``. A person may delete or add events in the file (or in
+a program that edits it): an event of ours that is gone is reported as deleted, and
+events a person added are kept exactly as they are.
+
+The file is rewritten only when an event really changed, always in the same order
+(time zones, then events sorted by UID), so an unchanged sync leaves it byte-for-byte
+identical; DTSTAMP and SEQUENCE change only when an event's content does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Alarm, Event, Timezone
+from icalendar import Calendar as ICalendar
+
+from sheetsync.core.ports import (
+    Change,
+    ChangeResult,
+    EventSpec,
+    Known,
+    Observation,
+    Presence,
+)
+from sheetsync.errors import UserError
+
+from .register import atomic_write
+
+PRODID = "-//sheetsync//EN"
+UID_SUFFIX = "@sheetsync"
+KEY_PROPERTY = "X-SHEETSYNC-KEY"
+# VTIMEZONE definitions list each change of offset between these dates.
+TZ_FIRST_DATE = dt.date(2000, 1, 1)
+TZ_LAST_DATE = dt.date(2045, 1, 1)
+
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def uid_for(event_id: str) -> str:
+    return f"{event_id}{UID_SUFFIX}"
+
+
+def _property_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Z0-9-]+", "-", name.upper()).strip("-")
+    return f"X-SHEETSYNC-{cleaned or 'VALUE'}"
+
+
+class IcsCalendar:
+    """A ``Calendar`` kept in one .ics file."""
+
+    def __init__(self, path: Path, name: str = "sheetsync", *, clock: Clock = _utc_now) -> None:
+        self.path = Path(path)
+        self.name = name
+        self._clock = clock
+
+    def describe(self) -> str:
+        return self.path.name
+
+    # ------------------------------------------------------------------------ observe
+
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        calendar = self._load()
+        events = _events_by_uid(calendar) if calendar is not None else {}
+        by_key: dict[str, str] = {}
+        for uid, event in events.items():
+            key = event.get(KEY_PROPERTY)
+            if key is not None and uid.endswith(UID_SUFFIX):
+                by_key.setdefault(str(key), uid)
+        result: dict[str, Observation] = {}
+        for item in known:
+            uid = uid_for(item.remote_id) if item.remote_id else by_key.get(item.key, "")
+            if uid not in events and item.key in by_key:
+                uid = by_key[item.key]
+            if uid in events:
+                result[item.key] = Observation(
+                    item.key, Presence.PRESENT, remote_id=uid.removesuffix(UID_SUFFIX)
+                )
+            else:
+                result[item.key] = Observation(item.key, Presence.DELETED,
+                                               remote_id=item.remote_id)
+        return result
+
+    # -------------------------------------------------------------------------- apply
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        original = self._read_bytes()
+        calendar = self._parse(original) if original else None
+        if calendar is None:
+            calendar = self._new_calendar()
+        events = _events_by_uid(calendar)
+        results: list[ChangeResult] = []
+        dirty = original is None or not original.strip()
+        for change in changes:
+            spec = change.spec
+            if not isinstance(spec, EventSpec):
+                results.append(ChangeResult(spec.key, False, error="not a calendar event"))
+                continue
+            uid = uid_for(spec.event_id)
+            existing = events.get(uid)
+            if existing is None and change.known is not None and change.known.remote_id:
+                other = uid_for(change.known.remote_id)
+                if other in events:
+                    uid, existing = other, events[other]
+            if existing is None and change.op == "update":
+                results.append(ChangeResult(spec.key, False, error="deleted in the calendar"))
+                continue
+            try:
+                event = self._build(spec, uid, existing)
+            except ValueError as exc:
+                results.append(ChangeResult(spec.key, False, error=str(exc)))
+                continue
+            if existing is None or event.to_ical() != existing.to_ical():
+                events[uid] = event
+                dirty = True
+            results.append(ChangeResult(spec.key, True, remote_id=uid.removesuffix(UID_SUFFIX)))
+        if dirty:
+            self._save(calendar, events, original)
+        return results
+
+    def _build(self, spec: EventSpec, uid: str, existing: Event | None) -> Event:
+        """The VEVENT for ``spec``; keeps DTSTAMP and SEQUENCE when nothing changed."""
+        stamp: Any = existing.get("DTSTAMP") if existing is not None else None
+        sequence = int(existing.get("SEQUENCE", 0)) if existing is not None else 0
+        event = self._event(spec, uid, sequence, stamp.dt if stamp is not None else None)
+        if existing is not None and event.to_ical() != existing.to_ical():
+            event = self._event(spec, uid, sequence + 1, None)
+        return event
+
+    def _event(
+        self, spec: EventSpec, uid: str, sequence: int, stamp: dt.datetime | None
+    ) -> Event:
+        start, end = _when(spec)
+        event = Event()
+        event.add("UID", uid)
+        event.add("DTSTAMP", stamp if stamp is not None else self._now())
+        event.add("SEQUENCE", sequence)
+        event.add("SUMMARY", spec.title)
+        if spec.description:
+            event.add("DESCRIPTION", spec.description)
+        event.add("DTSTART", start)
+        event.add("DTEND", end)
+        event.add(KEY_PROPERTY, spec.key)
+        for name, value in spec.private:
+            event.add(_property_name(name), value)
+        for minutes in spec.reminders_minutes:
+            alarm = Alarm()
+            alarm.add("ACTION", "DISPLAY")
+            alarm.add("DESCRIPTION", spec.title or "Reminder")
+            alarm.add("TRIGGER", dt.timedelta(minutes=-max(0, int(minutes))))
+            event.add_component(alarm)
+        return event
+
+    def _now(self) -> dt.datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=dt.timezone.utc)
+        return now.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+    # --------------------------------------------------------------------------- file
+
+    def _new_calendar(self) -> ICalendar:
+        calendar = ICalendar()
+        calendar.add("PRODID", PRODID)
+        calendar.add("VERSION", "2.0")
+        calendar.add("CALSCALE", "GREGORIAN")
+        calendar.add("X-WR-CALNAME", self.name)
+        return calendar
+
+    def _read_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise UserError(
+                f"The calendar file {self.path.name} could not be read ({exc.strerror}).",
+                "Check that the account running sheetsync may read and write it.",
+            ) from exc
+
+    def _parse(self, data: bytes) -> ICalendar | None:
+        if not data.strip():
+            return None
+        try:
+            calendar = ICalendar.from_ical(data)
+        except Exception as exc:  # icalendar raises ValueError and friends
+            raise UserError(
+                f"The calendar file {self.path.name} is damaged and cannot be read ({exc}).",
+                f"Restore {self.path.name} from a backup, or fix the lines a program or "
+                f"person changed. sheetsync does not touch it until it can read it.",
+            ) from exc
+        if not isinstance(calendar, ICalendar):
+            raise UserError(
+                f"The calendar file {self.path.name} holds no VCALENDAR.",
+                f"Restore {self.path.name} from a backup, or move it away to start a new one.",
+            )
+        return calendar
+
+    def _load(self) -> ICalendar | None:
+        data = self._read_bytes()
+        return self._parse(data) if data else None
+
+    def _save(self, calendar: ICalendar, events: dict[str, Event], original: bytes | None) -> None:
+        others = [c for c in calendar.subcomponents
+                  if c.name != "VTIMEZONE" and not (c.name == "VEVENT" and isinstance(c, Event))]
+        zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+        ordered = [events[uid] for uid in sorted(events)]
+        calendar.subcomponents = [*_ordered_zones(zones, ordered), *ordered, *others]
+        payload = calendar.to_ical()
+        if payload == original:
+            return
+
+        def _write(handle: Any) -> None:
+            handle.write(payload)
+
+        atomic_write(self.path, _write, mode_from=self.path)
+
+
+def _when(spec: EventSpec) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime]:
+    if spec.all_day:
+        start = spec.start.date() if isinstance(spec.start, dt.datetime) else spec.start
+        end = spec.end.date() if isinstance(spec.end, dt.datetime) else spec.end
+        if end <= start:
+            end = start + dt.timedelta(days=1)
+        return start, end
+    try:
+        zone: dt.tzinfo = ZoneInfo(spec.time_zone) if spec.time_zone else dt.timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'unknown time zone "{spec.time_zone}"') from None
+    if spec.time_zone.upper() in ("UTC", "ETC/UTC", "Z"):
+        zone = dt.timezone.utc
+    start_dt = _aware(spec.start, zone)
+    end_dt = _aware(spec.end, zone)
+    if end_dt <= start_dt:
+        end_dt = start_dt + dt.timedelta(minutes=30)
+    return start_dt, end_dt
+
+
+def _aware(value: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(9, 0))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value.astimezone(zone)
+
+
+def _events_by_uid(calendar: ICalendar) -> dict[str, Event]:
+    events: dict[str, Event] = {}
+    anonymous = 0
+    for component in calendar.subcomponents:
+        if component.name != "VEVENT" or not isinstance(component, Event):
+            continue
+        uid = str(component.get("UID", ""))
+        if not uid or uid in events:
+            # No UID (or a repeated one, e.g. a recurring event's exception): keep it
+            # under a name no sheetsync UID can take.
+            anonymous += 1
+            uid = f"~{uid}~{anonymous:06d}"
+        events[uid] = component
+    return events
+
+
+def _tzids(events: Sequence[Event]) -> set[str]:
+    found: set[str] = set()
+    for event in events:
+        for prop in ("DTSTART", "DTEND", "RECURRENCE-ID", "DUE"):
+            value = event.get(prop)
+            if value is None:
+                continue
+            params = getattr(value, "params", {})
+            tzid = params.get("TZID") if params else None
+            if tzid:
+                found.add(str(tzid))
+    return found
+
+
+def _ordered_zones(zones: list[Any], events: Sequence[Event]) -> list[Any]:
+    """Existing VTIMEZONEs plus one for every time zone an event uses, sorted by TZID."""
+    by_id: dict[str, Any] = {}
+    for zone in zones:
+        by_id.setdefault(str(zone.get("TZID", "")), zone)
+    for tzid in sorted(_tzids(events) - set(by_id)):
+        try:
+            by_id[tzid] = Timezone.from_tzid(
+                tzid, first_date=TZ_FIRST_DATE, last_date=TZ_LAST_DATE
+            )
+        except ValueError:
+            continue  # not an IANA zone; clients fall back on the TZID name
+    return [by_id[k] for k in sorted(by_id)]

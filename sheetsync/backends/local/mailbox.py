@@ -1,0 +1,206 @@
+"""The mailbox as two folders of .eml files: ``drafts/`` and ``sent/``.
+
+sheetsync writes one draft per row and purpose into ``drafts/``, named after its key
+(``R-0003/thank-you`` → ``R-0003_thank-you.eml``). Each file is a complete RFC 5322
+message with an ``X-Unsent: 1`` header, so Outlook opens it as an unsent message that
+can be edited and sent, and Thunderbird or Apple Mail open it as a message to forward.
+sheetsync never sends anything.
+
+**Marking a draft as sent.** After sending a message, the person *moves* its file from
+``drafts/`` into ``sent/`` (same name). The next sync sees it there and reports it as
+sent; the sent date is when the file arrived in ``sent/`` (the later of the file's
+modification and status-change times; on Windows, where a move keeps both, it is the
+date the draft was last written). A draft that is in neither folder was deleted by a
+person. sheetsync never changes or removes anything in ``sent/``.
+
+A file that was renamed on its way to ``sent/`` is still found by its Message-ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+from sheetsync.core.messages import build_message
+from sheetsync.core.ports import (
+    Change,
+    ChangeResult,
+    DraftSpec,
+    Known,
+    Observation,
+    Presence,
+)
+
+from .register import atomic_write
+
+Clock = Callable[[], dt.datetime]
+_MAX_STEM = 80
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+
+
+def _local_now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+def draft_file_name(key: str) -> str:
+    """A file name for the draft with ``key`` that is safe on every OS.
+
+    ``"R-0003/thank-you"`` gives ``"R-0003_thank-you.eml"``. Anything beyond letters,
+    digits, ``.``, ``_`` and ``-`` is replaced, and then a short digest of the key is
+    added so two different keys never share a file.
+    """
+    simple = key.replace("/", "_")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", simple)
+    safe = re.sub(r"-{2,}", "-", safe).strip(".- ")
+    if safe != simple or len(safe) > _MAX_STEM or not safe:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+        safe = f"{safe[:_MAX_STEM].rstrip('.- ')}-{digest}".lstrip("-")
+    if safe.split(".")[0].upper() in _WINDOWS_RESERVED:
+        safe = "_" + safe
+    return safe + ".eml"
+
+
+class EmlMailbox:
+    """A ``Mailbox`` kept as .eml files in a drafts folder and a sent folder."""
+
+    def __init__(self, drafts_dir: Path, sent_dir: Path, *, clock: Clock = _local_now) -> None:
+        self.drafts_dir = Path(drafts_dir)
+        self.sent_dir = Path(sent_dir)
+        self._clock = clock
+
+    def describe(self) -> str:
+        return f"{self.drafts_dir.name}/ (drafts) and {self.sent_dir.name}/ (sent)"
+
+    # ------------------------------------------------------------------------ observe
+
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        by_message_id: dict[str, Path] | None = None
+        result: dict[str, Observation] = {}
+        for item in known:
+            names = [draft_file_name(item.key)]
+            if item.remote_id and item.remote_id not in names and _plain_name(item.remote_id):
+                names.append(item.remote_id)
+            found = self._find(names)
+            if found is None and item.message_id:
+                if by_message_id is None:
+                    by_message_id = self._message_ids()
+                found = by_message_id.get(item.message_id.strip())
+            result[item.key] = self._observation(item, found)
+        return result
+
+    def _find(self, names: Sequence[str]) -> Path | None:
+        for folder in (self.sent_dir, self.drafts_dir):
+            for name in names:
+                candidate = folder / name
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def _observation(self, item: Known, found: Path | None) -> Observation:
+        if found is None:
+            return Observation(item.key, Presence.DELETED, remote_id=item.remote_id)
+        if found.parent == self.sent_dir:
+            return Observation(item.key, Presence.SENT, remote_id=found.name,
+                               sent_on=_arrival_date(found))
+        return Observation(item.key, Presence.PRESENT, remote_id=found.name)
+
+    def _message_ids(self) -> dict[str, Path]:
+        """Message-ID → file, over every .eml in sent/ (first) and drafts/."""
+        index: dict[str, Path] = {}
+        parser = BytesHeaderParser(policy=default_policy)
+        for folder in (self.sent_dir, self.drafts_dir):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.eml")):
+                try:
+                    with path.open("rb") as handle:
+                        headers = parser.parse(handle)
+                except (OSError, ValueError):
+                    continue
+                message_id = str(headers.get("Message-ID", "")).strip()
+                if message_id:
+                    index.setdefault(message_id, path)
+        return index
+
+    # -------------------------------------------------------------------------- apply
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        results: list[ChangeResult] = []
+        for change in changes:
+            spec = change.spec
+            if not isinstance(spec, DraftSpec):
+                results.append(ChangeResult(spec.key, False, error="not an email draft"))
+                continue
+            name = draft_file_name(spec.key)
+            draft = self.drafts_dir / name
+            if (self.sent_dir / name).is_file():
+                # Never make a second copy of a message the owner already sent.
+                results.append(ChangeResult(spec.key, False, remote_id=name,
+                                            error="already sent"))
+                continue
+            if change.op == "update" and not draft.is_file():
+                results.append(ChangeResult(spec.key, False, remote_id=name,
+                                            error="deleted from the drafts folder"))
+                continue
+            try:
+                self._write_draft(draft, spec)
+            except OSError as exc:
+                results.append(ChangeResult(
+                    spec.key, False, remote_id=name,
+                    error=f"could not write {name}: {exc.strerror or exc}", retry_later=True,
+                ))
+                continue
+            results.append(ChangeResult(spec.key, True, remote_id=name))
+        return results
+
+    def _write_draft(self, path: Path, spec: DraftSpec) -> None:
+        message = build_message(spec, when=self._now())
+        message["X-Unsent"] = "1"
+        payload = message.as_bytes()
+        try:
+            current: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            current = None
+        if current is not None and _without_date(current) == _without_date(payload):
+            return  # same draft already there: keep its file (and its date) as it is
+        self.drafts_dir.mkdir(parents=True, exist_ok=True)
+        self.sent_dir.mkdir(parents=True, exist_ok=True)
+
+        def _write(handle: Any) -> None:
+            handle.write(payload)
+
+        atomic_write(path, _write)
+
+    def _now(self) -> dt.datetime:
+        now = self._clock()
+        return now if now.tzinfo is not None else now.astimezone()
+
+
+def _plain_name(name: str) -> bool:
+    return name == os.path.basename(name) and name not in ("", ".", "..")
+
+
+def _without_date(data: bytes) -> bytes:
+    head, sep, body = data.partition(b"\r\n\r\n")
+    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"date:")]
+    return b"\r\n".join(lines) + sep + body
+
+
+def _arrival_date(path: Path) -> dt.date:
+    """When the file arrived in its folder, as a local date (see the module docstring)."""
+    info = path.stat()
+    stamp = info.st_mtime
+    if os.name == "posix":  # st_ctime changes when the file is moved (renamed)
+        stamp = max(stamp, info.st_ctime)
+    return dt.datetime.fromtimestamp(stamp).date()

@@ -1,0 +1,707 @@
+"""The register as an .xlsx workbook on disk, read and written with openpyxl.
+
+Staff keep the workbook open in Excel or LibreOffice and save it all day, so a write is
+careful in this order:
+
+1. Nothing to do (no cell writes, same state rows) → the file is not touched at all.
+2. An office lock file beside the workbook (``~$register.xlsx`` from Excel,
+   ``.~lock.register.xlsx#`` from LibreOffice) → refused: the person's next save would
+   overwrite ours, or ours theirs.
+3. The file's bytes differ from what ``read`` saw → refused: a person saved meanwhile, and
+   the next sync reads their version.
+4. The workbook holds something openpyxl would drop when it saves (pictures without
+   Pillow, shapes, threaded comments, dropdowns stored as Excel 2010 extensions, ...) →
+   refused, so a sync never destroys what staff made.
+5. Otherwise each cell write finds its row again *by key* (or, for a row without an ID
+   yet, by its read-time fingerprint), checks that the cell still holds what was read,
+   and writes plain text. The workbook is saved to a temporary file in the same folder,
+   flushed to disk, checked once more against a concurrent save, and moved over the
+   original with ``os.replace``: a crash leaves either the old or the new file, never a
+   half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import io
+import os
+import re
+import stat
+import tempfile
+import warnings
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sheetsync.core.ports import (
+    CellValue,
+    CellWrite,
+    RawRow,
+    RawTab,
+    RegisterSnapshot,
+    SkippedWrite,
+    WriteReport,
+    fingerprint_cells,
+)
+from sheetsync.core.schema import STATE_TAB, normalise_header
+from sheetsync.errors import RegisterShapeError
+
+from ._cells import cell_text, cell_value, clean_text
+
+_READ_ATTEMPTS = 5
+
+
+# ------------------------------------------------------------------------ file helpers
+
+
+@dataclass(frozen=True)
+class _FileVersion:
+    digest: str
+    mtime_ns: int
+
+    @property
+    def token(self) -> str:
+        return f"sha256:{self.digest};mtime_ns:{self.mtime_ns}"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        match = re.match(r"sha256:([0-9a-f]{64})", token)
+        return match.group(1) if match else ""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Office lock files that say ``path`` is open in Excel or LibreOffice right now.
+
+    LibreOffice writes ``.~lock.NAME#``; Excel writes ``~$NAME``, or, for longer names,
+    replaces the first two characters of the name with ``~$``.
+    """
+    name = path.name
+    candidates = [f".~lock.{name}#", f"~${name}", f"~${name[1:]}", f"~${name[2:]}"]
+    found: list[Path] = []
+    for candidate in dict.fromkeys(candidates):
+        lock = path.with_name(candidate)
+        if lock.exists():
+            found.append(lock)
+    return found
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, write: Any, *, mode_from: Path | None = None) -> None:
+    """Write a file through ``write(fileobj)`` into a temp file beside ``path``, flush it
+    to disk, then move it over ``path`` in one step. On any error the temp file is removed
+    and ``path`` is left as it was."""
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".sheetsync-tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        source = mode_from if mode_from is not None and mode_from.exists() else None
+        if source is not None:
+            os.chmod(tmp, stat.S_IMODE(source.stat().st_mode))
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(folder)
+
+
+# ------------------------------------------------------------------------ the register
+
+
+class _Refused(Exception):
+    """A write that must not happen; the message says why, in plain words."""
+
+
+@dataclass
+class _TabIndex:
+    """Where things are in one worksheet as it is on disk at write time."""
+
+    ws: Worksheet
+    header: dict[int, str]
+    cells_by_row: dict[int, dict[int, Any]]
+    _keys: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+    _prints: dict[str, list[int]] | None = None
+
+    @classmethod
+    def build(cls, ws: Worksheet) -> _TabIndex:
+        by_row: dict[int, dict[int, Any]] = defaultdict(dict)
+        # ``ws._cells`` holds only the cells that exist; iter_rows() would create empty
+        # ones for every gap and change the saved file.
+        for (row, col), cell in ws._cells.items():
+            by_row[row][col] = cell
+        header = {
+            col: ("" if cell.value is None else str(cell_value(cell.value, cell.number_format)))
+            for col, cell in by_row.get(1, {}).items()
+        }
+        return cls(ws, header, dict(by_row))
+
+    def column(self, name: str) -> int | str:
+        """The column number for header ``name``, or a reason why there is none."""
+        exact = [c for c, h in self.header.items() if h == name]
+        if not exact:
+            exact = [c for c, h in self.header.items() if h.strip() == name.strip()]
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            return f'the column "{name}" appears more than once'
+        wanted = normalise_header(name)
+        folded = [c for c, h in self.header.items() if wanted and normalise_header(h) == wanted]
+        if len(folded) == 1:
+            return folded[0]
+        if len(folded) > 1:
+            return f'the column "{name}" appears more than once'
+        return f'there is no column "{name}" any more'
+
+    def value(self, row: int, col: int) -> CellValue:
+        cell = self.cells_by_row.get(row, {}).get(col)
+        if cell is None:
+            return None
+        return cell_value(cell.value, cell.number_format)
+
+    def row_cells(self, row: int) -> tuple[CellValue, ...]:
+        cells = self.cells_by_row.get(row, {})
+        if not cells:
+            return ()
+        width = max(cells)
+        return tuple(
+            cell_value(cells[c].value, cells[c].number_format) if c in cells else None
+            for c in range(1, width + 1)
+        )
+
+    def rows_with_key(self, id_col: int, key: str) -> list[int]:
+        index = self._keys.get(id_col)
+        if index is None:
+            index = defaultdict(list)
+            for row, cells in self.cells_by_row.items():
+                if row < 2 or id_col not in cells:
+                    continue
+                cell = cells[id_col]
+                text = cell_text(cell_value(cell.value, cell.number_format))
+                if text:
+                    index[text].append(row)
+            self._keys[id_col] = index
+        return sorted(index.get(key.strip(), []))
+
+    def fingerprint(self, row: int) -> str:
+        return fingerprint_cells(self.row_cells(row))
+
+    def rows_with_fingerprint(self, fingerprint: str) -> list[int]:
+        if self._prints is None:
+            prints: dict[str, list[int]] = defaultdict(list)
+            for row in self.cells_by_row:
+                if row >= 2:
+                    prints[self.fingerprint(row)].append(row)
+            self._prints = prints
+        return sorted(self._prints.get(fingerprint, []))
+
+
+def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for row in rows:
+        cells = ["" if c is None else str(c) for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        out.append(tuple(cells))
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+# Parts of an .xlsx that openpyxl drops without a warning when it saves.
+_DROPPED_PARTS = (
+    ("xl/threadedComments/", "threaded comments (Excel 365 comments with replies)"),
+    ("xl/ctrlProps/", "form controls (check boxes, buttons)"),
+    ("xl/slicers/", "slicers"),
+    ("xl/timelines/", "timelines"),
+    ("xl/featurePropertyBag/", "in-cell check boxes"),
+    ("xl/richData/", "pictures in cells"),
+)
+
+
+class XlsxRegister:
+    """A register kept in one .xlsx workbook (see the module docstring for the rules)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def describe(self) -> str:
+        return self.path.name
+
+    # ---------------------------------------------------------------------------- read
+
+    def read(self) -> RegisterSnapshot:
+        data, version = self._read_bytes()
+        wb = self._load(data, read_only=True)
+        try:
+            tabs: list[RawTab] = []
+            state_rows: tuple[tuple[str, ...], ...] = ()
+            for ws in wb.worksheets:
+                if ws.title == STATE_TAB:
+                    state_rows = _read_state_rows(ws)
+                else:
+                    tabs.append(_read_tab(ws))
+        finally:
+            wb.close()
+        return RegisterSnapshot(
+            tabs=tuple(tabs),
+            state_rows=state_rows,
+            time_zone=None,
+            version=version.token,
+            source=self.path.name,
+        )
+
+    def _read_bytes(self) -> tuple[bytes, _FileVersion]:
+        """The file's bytes and version, read so that a save during the read is noticed."""
+        name = self.path.name
+        for _ in range(_READ_ATTEMPTS):
+            try:
+                before = self.path.stat()
+                data = self.path.read_bytes()
+                after = self.path.stat()
+            except FileNotFoundError:
+                raise RegisterShapeError(
+                    f"The register {name} was not found (looked for {self.path}).",
+                    "Check the register path in the config, or create a new register "
+                    "with `sheetsync init`.",
+                ) from None
+            except IsADirectoryError:
+                raise RegisterShapeError(
+                    f"The register path {self.path} is a folder, not a workbook.",
+                    "Point the config at the .xlsx file itself.",
+                ) from None
+            except PermissionError:
+                raise RegisterShapeError(
+                    f"sheetsync is not allowed to open {name}.",
+                    "Give the account that runs sheetsync permission to read and write "
+                    "the file.",
+                ) from None
+            if (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size) and (
+                len(data) == after.st_size
+            ):
+                return data, _FileVersion(_sha256(data), after.st_mtime_ns)
+        raise RegisterShapeError(
+            f"{name} kept changing while sheetsync was reading it.",
+            "Wait until nobody is saving it, then run the sync again.",
+        )
+
+    def _load(self, data: bytes, *, read_only: bool) -> Workbook:
+        name = self.path.name
+        suffix = self.path.suffix.lower()
+        if suffix in (".xls", ".ods", ".csv", ".numbers"):
+            raise RegisterShapeError(
+                f"{name} is not an .xlsx workbook, which is the format sheetsync reads.",
+                "Open it and use File > Save As > Excel Workbook (.xlsx), then point the "
+                "config at the new file.",
+            )
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise RegisterShapeError(
+                f"{name} is not an Excel workbook or is damaged (it is not a valid .xlsx "
+                f"file).",
+                "Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx), "
+                "or restore it from a backup.",
+            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return openpyxl.load_workbook(
+                    io.BytesIO(data),
+                    read_only=read_only,
+                    keep_vba=suffix == ".xlsm",
+                    data_only=False,
+                    keep_links=True,
+                )
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise RegisterShapeError(
+                f"{name} could not be opened as a workbook ({type(exc).__name__}: {exc}).",
+                "Open it in Excel or LibreOffice and save it again as an Excel Workbook "
+                "(.xlsx), or restore it from a backup.",
+            ) from exc
+
+    # --------------------------------------------------------------------------- write
+
+    def write(
+        self,
+        snapshot: RegisterSnapshot,
+        writes: Sequence[CellWrite],
+        state_rows: Sequence[Sequence[str]],
+    ) -> WriteReport:
+        wanted_state = _norm_state(state_rows)
+        if not writes and wanted_state == _norm_state(snapshot.state_rows):
+            return WriteReport()
+        try:
+            return self._write(snapshot, writes, state_rows)
+        except _Refused as refusal:
+            return WriteReport(refused=str(refusal))
+
+    def _changed_meanwhile(self) -> str:
+        return (
+            f"{self.path.name} was saved by someone else while sheetsync was running; "
+            f"nothing was written. The next sync will pick up their changes."
+        )
+
+    def _check_unchanged(self, expected_digest: str) -> bytes:
+        """The file's current bytes; refuses if they are not what ``read`` saw."""
+        locks = lock_files(self.path)
+        if locks:
+            lock = locks[0].name
+            raise _Refused(
+                f"{self.path.name} is open in Excel or LibreOffice ({lock} is beside it); "
+                f"nothing was written. Close the file there and the next sync will write its "
+                f"updates. If nobody has it open, delete {lock}."
+            )
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise _Refused(
+                f"{self.path.name} was moved or deleted while sheetsync was running; "
+                f"nothing was written."
+            ) from None
+        except PermissionError:
+            raise _Refused(
+                f"{self.path.name} could not be opened for writing (it may be open in another "
+                f"program); nothing was written. The next sync will try again."
+            ) from None
+        if not expected_digest or _sha256(data) != expected_digest:
+            raise _Refused(self._changed_meanwhile())
+        return data
+
+    def _write(
+        self,
+        snapshot: RegisterSnapshot,
+        writes: Sequence[CellWrite],
+        state_rows: Sequence[Sequence[str]],
+    ) -> WriteReport:
+        digest = _FileVersion.digest_of(snapshot.version)
+        data = self._check_unchanged(digest)
+        lost = _features_openpyxl_drops(data)
+        wb = self._load_for_write(data, lost)
+        report = WriteReport()
+        changed = False
+
+        # Locate every target before changing anything: several writes may go to the
+        # same row, and a row's fingerprint changes once its first cell is written.
+        indexes: dict[str, _TabIndex] = {}
+        planned: list[tuple[CellWrite, Worksheet, int, int]] = []
+        for write in writes:
+            target = self._locate(wb, indexes, write)
+            if isinstance(target, str):
+                report.skipped.append(SkippedWrite(write, target))
+            else:
+                planned.append((write, *target))
+
+        for write, ws, row, col in planned:
+            index = indexes[ws.title]
+            current = index.value(row, col)
+            new_text = clean_text(write.value)
+            if cell_text(current) == new_text.strip() and _cell_is_text_or_empty(current):
+                report.written += 1
+                continue
+            if cell_text(current) != cell_text(write.expected):
+                report.skipped.append(SkippedWrite(write, "changed by a person meanwhile"))
+                continue
+            cell = ws.cell(row=row, column=col)
+            if isinstance(cell, MergedCell):
+                report.skipped.append(
+                    SkippedWrite(write, "the cell is part of merged cells; unmerge it")
+                )
+                continue
+            _set_text(cell, new_text)
+            report.written += 1
+            changed = True
+
+        if self._replace_state(wb, state_rows):
+            changed = True
+        if not changed:
+            wb.close()
+            return report
+
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        wb.close()
+        payload = buffer.getvalue()
+
+        def _save(handle: Any) -> None:
+            handle.write(payload)
+
+        # A last check just before the swap keeps the window for a lost save tiny.
+        self._check_unchanged(digest)
+        try:
+            atomic_write(self.path, _save, mode_from=self.path)
+        except PermissionError:
+            raise _Refused(
+                f"{self.path.name} could not be replaced (it is probably open in another "
+                f"program); nothing was written. Close it and the next sync will write."
+            ) from None
+        return report
+
+    def _load_for_write(self, data: bytes, lost: list[str]) -> Workbook:
+        suffix = self.path.suffix.lower()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                wb = openpyxl.load_workbook(
+                    io.BytesIO(data), keep_vba=suffix == ".xlsm", data_only=False,
+                    keep_links=True, rich_text=True,
+                )
+            except Exception as exc:
+                raise _Refused(
+                    f"{self.path.name} could not be opened for writing ({type(exc).__name__}); "
+                    f"nothing was written."
+                ) from exc
+        for warning in caught:
+            text = str(warning.message)
+            if re.search(r"will be (removed|lost|discarded)|being dropped|It will be", text):
+                lost.append(_describe_openpyxl_loss(text))
+        if lost:
+            wb.close()
+            things = "; ".join(dict.fromkeys(lost))
+            raise _Refused(
+                f"{self.path.name} contains things sheetsync cannot keep when it saves the "
+                f"file ({things}); nothing was written, so they stay as they are. Keep those "
+                f"in another workbook, or remove them, so sheetsync can write its columns."
+            )
+        return wb
+
+    def _locate(
+        self, wb: Workbook, indexes: dict[str, _TabIndex], write: CellWrite
+    ) -> tuple[Worksheet, int, int] | str:
+        ref = write.row
+        ws = _find_sheet(wb, ref.tab)
+        if ws is None:
+            return f'the tab "{ref.tab}" is not in the workbook any more'
+        index = indexes.get(ws.title)
+        if index is None:
+            index = indexes[ws.title] = _TabIndex.build(ws)
+        col = index.column(write.column)
+        if isinstance(col, str):
+            return col
+        if ref.key and not ref.assign_key:
+            if not ref.id_column:
+                return "no ID column was given for the row"
+            id_col = index.column(ref.id_column)
+            if isinstance(id_col, str):
+                return id_col
+            rows = index.rows_with_key(id_col, ref.key)
+            if not rows:
+                return f"no row holds {ref.key} any more"
+            if len(rows) > 1:
+                return f"{len(rows)} rows hold {ref.key}; give each row its own ID"
+            return ws, rows[0], col
+        # A row without an ID yet: find it by what it held when it was read.
+        if ref.number >= 2 and index.fingerprint(ref.number) == ref.fingerprint:
+            return ws, ref.number, col
+        rows = index.rows_with_fingerprint(ref.fingerprint)
+        if len(rows) == 1:
+            return ws, rows[0], col
+        if not rows:
+            return "the row was edited, moved or deleted since it was read"
+        return "several rows look exactly like this one"
+
+    def _replace_state(self, wb: Workbook, state_rows: Sequence[Sequence[str]]) -> bool:
+        """Put ``state_rows`` into the hidden state tab; False when it already held them."""
+        wanted = _norm_state(state_rows)
+        ws = wb[STATE_TAB] if STATE_TAB in wb.sheetnames else None
+        if ws is not None and _norm_state(_existing_rows(ws)) == wanted:
+            return False
+        if ws is None:
+            ws = wb.create_sheet(STATE_TAB)
+            ws.sheet_state = "hidden"
+        elif ws.max_row:
+            ws.delete_rows(1, ws.max_row)
+        ws.sheet_view.tabSelected = False
+        for r, row in enumerate(state_rows, start=1):
+            for c, value in enumerate(row, start=1):
+                text = clean_text("" if value is None else str(value))
+                if text:
+                    _set_text(ws.cell(row=r, column=c), text)
+        _keep_state_tab_in_background(wb, ws)
+        return True
+
+
+# ------------------------------------------------------------------------ read helpers
+
+
+def _read_tab(ws: Any) -> RawTab:
+    ws.reset_dimensions()  # the <dimension> tag can be wrong; read what is really there
+    header: tuple[str, ...] = ()
+    rows: list[RawRow] = []
+    width = 0
+    last_nonblank = 0
+    for number, row in enumerate(ws.iter_rows(), start=1):
+        values = [_ro_value(cell) for cell in row]
+        while values and (values[-1] is None or values[-1] == ""):
+            values.pop()
+        if number == 1:
+            header = tuple("" if v is None else str(v) for v in values)
+            width = max(width, len(header))
+            continue
+        width = max(width, len(values))
+        if values:
+            last_nonblank = number
+        rows.append(RawRow(number, tuple(values)))
+    rows = rows[: max(0, last_nonblank - 1)]
+    padded_header = header + ("",) * (width - len(header))
+    padded = tuple(RawRow(r.number, r.cells + (None,) * (width - len(r.cells))) for r in rows)
+    return RawTab(title=ws.title, header=padded_header, rows=padded)
+
+
+def _ro_value(cell: Any) -> CellValue:
+    value = cell.value
+    if value is None:
+        return None
+    # number_format is costly in read-only mode; only dates need it.
+    fmt = cell.number_format if hasattr(value, "year") else None
+    return cell_value(value, fmt)
+
+
+def _state_values(ws: Any) -> Iterator[tuple[object, ...]]:
+    """Rows of a read-only worksheet as text."""
+    for row in ws.iter_rows(values_only=True):
+        yield tuple("" if v is None else str(cell_value(v, None)) for v in row)
+
+
+def _existing_rows(ws: Worksheet) -> list[tuple[object, ...]]:
+    """Rows of a fully loaded worksheet as text, without creating any cell."""
+    by_row: dict[int, dict[int, object]] = defaultdict(dict)
+    for (row, col), cell in ws._cells.items():
+        if cell.value is not None:
+            by_row[row][col] = cell_value(cell.value, None)
+    if not by_row:
+        return []
+    out: list[tuple[object, ...]] = []
+    for row in range(1, max(by_row) + 1):
+        cells = by_row.get(row, {})
+        width = max(cells, default=0)
+        out.append(tuple("" if cells.get(c) is None else str(cells[c])
+                         for c in range(1, width + 1)))
+    return out
+
+
+def _read_state_rows(ws: Any) -> tuple[tuple[str, ...], ...]:
+    ws.reset_dimensions()
+    rows = _norm_state(_state_values(ws))
+    width = max((len(r) for r in rows), default=0)
+    return tuple(r + ("",) * (width - len(r)) for r in rows)
+
+
+# ----------------------------------------------------------------------- write helpers
+
+
+def _find_sheet(wb: Workbook, title: str) -> Worksheet | None:
+    if title in wb.sheetnames and title != STATE_TAB:
+        sheet = wb[title]
+        return sheet if isinstance(sheet, Worksheet) else None
+    wanted = normalise_header(title)
+    matches = [
+        ws for ws in wb.worksheets
+        if ws.title != STATE_TAB and normalise_header(ws.title) == wanted
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _cell_is_text_or_empty(value: CellValue) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _set_text(cell: Any, text: str) -> None:
+    """Store ``text`` as a plain string: never a formula, number or error code."""
+    if text == "":
+        cell.value = None
+        return
+    cell.value = text
+    cell.data_type = "s"
+
+
+def _keep_state_tab_in_background(wb: Workbook, state: Worksheet) -> None:
+    """A hidden sheet must never be the active one (Excel then shows a broken view)."""
+    state.sheet_view.tabSelected = False
+    if wb.active is state:
+        for idx, ws in enumerate(wb.worksheets):
+            if ws is not state and ws.sheet_state == "visible":
+                wb.active = idx
+                ws.sheet_view.tabSelected = True
+                break
+
+
+def _features_openpyxl_drops(data: bytes) -> list[str]:
+    """Things in the package that openpyxl would silently leave out of the saved file."""
+    lost: list[str] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            for prefix, label in _DROPPED_PARTS:
+                if any(n.startswith(prefix) for n in names):
+                    lost.append(label)
+            has_pillow = importlib.util.find_spec("PIL") is not None
+            for name in names:
+                if not (name.startswith("xl/drawings/") and name.endswith(".xml")):
+                    continue
+                if "/_rels/" in name:
+                    continue
+                xml = archive.read(name)
+                if b":sp>" in xml or b":sp " in xml or b":cxnSp" in xml:
+                    lost.append("shapes or text boxes")
+                if not has_pillow and (b":pic>" in xml or b":pic " in xml):
+                    lost.append("pictures")
+    except zipfile.BadZipFile:
+        return lost
+    return lost
+
+
+def _describe_openpyxl_loss(message: str) -> str:
+    lowered = message.lower()
+    if "data validation" in lowered:
+        return "dropdown lists stored in the Excel 2010 format (a list that points at another tab)"
+    if "conditional formatting" in lowered:
+        return "conditional formatting stored in the Excel 2010 format (data bars or icons)"
+    if "drawingml" in lowered or "shapes" in lowered:
+        return "shapes or drawings"
+    if "image" in lowered:
+        return "pictures"
+    if "merged" in lowered:
+        return "comments on merged cells"
+    if "sparkline" in lowered:
+        return "sparklines"
+    if "slicer" in lowered:
+        return "slicers"
+    return message.strip().splitlines()[0]
