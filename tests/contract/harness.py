@@ -1,0 +1,101 @@
+"""What the contract suite needs from a backend under test: a workspace, plus the hands
+of the people around it (staff editing the register, the owner in calendar and mail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from sheetsync.core.fields import text_of
+from sheetsync.core.ports import CellValue, Workspace
+from sheetsync.testing.memory import MemoryRegister, memory_workspace
+
+
+class Harness(Protocol):
+    name: str
+
+    def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace: ...
+
+    def tab(self, title: str) -> list[list[str]]:
+        """The tab as text, header first, trailing empties trimmed."""
+        ...
+
+    def sort_desc(self, title: str, column: str) -> None: ...
+
+    def insert_row(self, title: str, number: int, values: list[CellValue]) -> None: ...
+
+    def delete_row(self, title: str, number: int) -> None: ...
+
+    def set_cell(self, title: str, number: int, column: str, value: CellValue) -> None: ...
+
+    def live_events(self) -> dict[str, str]:
+        """sheetsync key -> event start (ISO) for events still in the calendar."""
+        ...
+
+    def live_drafts(self) -> dict[str, str]:
+        """sheetsync key -> subject, for drafts still unsent."""
+        ...
+
+    def send_draft(self, key: str, on: dt.date) -> None: ...
+
+    def delete_draft(self, key: str) -> None: ...
+
+    def delete_event(self, key: str) -> None: ...
+
+
+def trimmed(rows: list[list[CellValue]]) -> list[list[str]]:
+    out = []
+    for row in rows:
+        texts = [text_of(c) if not isinstance(c, (dt.date, dt.datetime)) else c.isoformat()[:10]
+                 for c in row]
+        while texts and texts[-1] == "":
+            texts.pop()
+        out.append(texts)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+class MemoryHarness:
+    name = "memory"
+
+    def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
+        self.register = MemoryRegister({k: [list(r) for r in v] for k, v in tables.items()})
+        self.ws = memory_workspace(self.register)
+        return self.ws
+
+    def tab(self, title: str) -> list[list[str]]:
+        return trimmed(self.register.tabs[title])
+
+    def _col(self, title: str, column: str) -> int:
+        return [text_of(c) for c in self.register.tabs[title][0]].index(column)
+
+    def sort_desc(self, title: str, column: str) -> None:
+        rows = self.register.tabs[title]
+        col = self._col(title, column)
+        rows[1:] = sorted(rows[1:], key=lambda r: text_of(r[col] if col < len(r) else ""),
+                          reverse=True)
+
+    def insert_row(self, title: str, number: int, values: list[CellValue]) -> None:
+        self.register.tabs[title].insert(number - 1, list(values))
+
+    def delete_row(self, title: str, number: int) -> None:
+        del self.register.tabs[title][number - 1]
+
+    def set_cell(self, title: str, number: int, column: str, value: CellValue) -> None:
+        self.register.set(title, number, column, value)
+
+    def live_events(self) -> dict[str, str]:
+        return {k: s.start.isoformat() for k, s in self.ws.calendar.live().items()}  # type: ignore[attr-defined, union-attr]
+
+    def live_drafts(self) -> dict[str, str]:
+        return {k: s.subject for k, s in self.ws.mailbox.live().items()}  # type: ignore[attr-defined, union-attr]
+
+    def send_draft(self, key: str, on: dt.date) -> None:
+        self.ws.mailbox.send(key, on)  # type: ignore[attr-defined]
+
+    def delete_draft(self, key: str) -> None:
+        self.ws.mailbox.delete(key)  # type: ignore[attr-defined]
+
+    def delete_event(self, key: str) -> None:
+        self.ws.calendar.delete(key)  # type: ignore[attr-defined]

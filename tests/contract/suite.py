@@ -1,0 +1,206 @@
+"""The backend contract, written once. Each backend's test module subclasses
+``BackendContract`` and provides a ``harness`` fixture (the vdirsyncer pattern)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from builders import NOON_UTC, PARTNER, TODAY, checkin, referral, tables
+
+from sheetsync.core.ports import CellWrite, RowRef
+from sheetsync.engine import run_sync
+
+from .harness import Harness
+
+
+def sync(ws: Any, **kw: Any) -> Any:
+    return run_sync(ws, clock=NOON_UTC, **kw)
+
+
+def col(rows: list[list[str]], name: str) -> list[str]:
+    i = rows[0].index(name)
+    return [r[i] if i < len(r) else "" for r in rows[1:]]
+
+
+def by_id(rows: list[list[str]], id_column: str) -> dict[str, dict[str, str]]:
+    header = rows[0]
+    out = {}
+    for r in rows[1:]:
+        d = dict(zip(header, r + [""] * (len(header) - len(r))))
+        out[d[id_column]] = d
+    return out
+
+
+def three_checkins() -> dict[str, Any]:
+    return tables(checkins=[checkin(Client="Ann Avery"), checkin(Client="Bea Brown",
+                            Treatment="Microneedling"), checkin(Client="Cy Cole",
+                            **{"Client email": ""})])
+
+
+class BackendContract:
+    harness: Harness
+
+    # ----------------------------------------------------------------- register
+
+    def test_read_finds_tabs_headers_and_typed_cells(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[{**PARTNER, "Phone": "00123"}]))
+        snap = ws.register.read()
+        titles = {t.title for t in snap.tabs}
+        assert {"Partners", "Referrals", "Check-ins", "Treatments", "Templates",
+                "Settings"} <= titles
+        partners = snap.tab("Partners")
+        assert partners is not None and "Name" in partners.header
+        row = dict(zip(partners.header, partners.rows[0].cells))
+        assert row["Name"] == "Dr Carol Webster"
+        assert row["Phone"] == "00123"  # text stays text: no lost leading zeros
+
+    def test_first_sync_assigns_ids_and_statuses(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        report = sync(ws)
+        assert report.ids_assigned == 3
+        rows = harness.tab("Check-ins")
+        assert col(rows, "Check-in ID") == ["C-0001", "C-0002", "C-0003"]
+        assert col(rows, "Sync status") == ["OK", "OK", "OK"]
+
+    def test_statuses_follow_rows_a_person_sorted_meanwhile(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        sync(ws)
+        harness.set_cell("Check-ins", 2, "Treatment date", TODAY + dt.timedelta(days=1))
+        snapshot = ws.register.read()
+        harness.sort_desc("Check-ins", "Client")  # C-0003 first now
+        rows = harness.tab("Check-ins")
+        ref = RowRef("Check-ins", "C-0001", 2, "", "Check-in ID")
+        status_text = next(r[rows[0].index("Sync status")] for r in rows[1:]
+                           if r[0] == "C-0001")
+        report = ws.register.write(snapshot, [CellWrite(ref, "Sync status", "moved!",
+                                                        status_text)],
+                                   [list(r) for r in snapshot.state_rows])
+        assert report.written == 1
+        after = by_id(harness.tab("Check-ins"), "Check-in ID")
+        assert after["C-0001"]["Sync status"] == "moved!"
+        assert after["C-0001"]["Client"] == "Ann Avery"
+        assert after["C-0003"]["Sync status"] == "OK"
+
+    def test_new_row_is_found_after_a_row_is_inserted_above(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        snapshot = ws.register.read()
+        tab = snapshot.tab("Check-ins")
+        assert tab is not None
+        first = tab.rows[0]
+        from sheetsync.core.ports import fingerprint_cells
+
+        ref = RowRef("Check-ins", None, first.number, fingerprint_cells(first.cells),
+                     "Check-in ID", assign_key="C-0009")
+        harness.insert_row("Check-ins", 2, ["", "Zed Zane", "", "", "Facial", TODAY.isoformat()])
+        report = ws.register.write(snapshot, [CellWrite(ref, "Check-in ID", "C-0009", None)], [])
+        assert report.written == 1
+        after = by_id(harness.tab("Check-ins"), "Check-in ID")
+        assert after["C-0009"]["Client"] == "Ann Avery"
+
+    def test_deleted_row_gets_no_write_and_others_still_do(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        sync(ws)
+        snapshot = ws.register.read()
+        harness.delete_row("Check-ins", 2)  # C-0001 gone
+        refs = [RowRef("Check-ins", k, 0, "", "Check-in ID") for k in ("C-0001", "C-0002")]
+        report = ws.register.write(snapshot, [CellWrite(r, "Sync status", "x", "OK")
+                                              for r in refs], [])
+        assert report.written == 1 and len(report.skipped) == 1
+        rows = harness.tab("Check-ins")
+        assert col(rows, "Check-in ID") == ["C-0002", "C-0003"]
+        assert col(rows, "Sync status") == ["x", "OK"]
+
+    def test_a_persons_edit_to_a_tool_cell_meanwhile_is_kept(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        sync(ws)
+        snapshot = ws.register.read()
+        harness.set_cell("Check-ins", 2, "Sync status", "typed by Sam")
+        ref = RowRef("Check-ins", "C-0001", 2, "", "Check-in ID")
+        report = ws.register.write(snapshot, [CellWrite(ref, "Sync status", "x", "OK")], [])
+        assert report.written == 0 and len(report.skipped) == 1
+        assert by_id(harness.tab("Check-ins"), "Check-in ID")["C-0001"]["Sync status"] == \
+            "typed by Sam"
+
+    def test_values_are_written_as_text_never_formulas(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        sync(ws)
+        snapshot = ws.register.read()
+        ref = RowRef("Check-ins", "C-0002", 3, "", "Check-in ID")
+        ws.register.write(snapshot, [CellWrite(ref, "Sync status", "=1+1", "OK")],
+                          [list(r) for r in snapshot.state_rows])
+        again = ws.register.read().tab("Check-ins")
+        assert again is not None
+        status = again.header.index("Sync status")
+        assert again.rows[1].cells[status] == "=1+1"
+
+    def test_state_round_trips(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        sync(ws)
+        state = ws.register.read().state_rows
+        assert any(r[0] == "C-0001/check-in" for r in state)
+
+    # --------------------------------------------------------------- whole sync
+
+    def test_unchanged_second_sync_makes_and_writes_nothing(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral(
+            **{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})],
+            checkins=[checkin()]))
+        first = sync(ws)
+        assert sum(first.created.values()) == 5
+        before = harness.tab("Referrals")
+        second = sync(ws)
+        assert sum(second.created.values()) == sum(second.updated.values()) == 0
+        assert second.cells_written == 0
+        assert harness.tab("Referrals") == before
+        assert len(harness.live_events()) == 2 and len(harness.live_drafts()) == 3
+
+    def test_edit_moves_event_instead_of_copying(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        sync(ws)
+        harness.set_cell("Check-ins", 2, "Treatment date", TODAY + dt.timedelta(days=7))
+        report = sync(ws)
+        assert report.updated["event"] == 1 and report.created["event"] == 0
+        events = harness.live_events()
+        assert len(events) == 3
+        assert events["C-0001/check-in"].startswith((TODAY + dt.timedelta(days=10)).isoformat())
+
+    def test_sent_draft_is_detected_and_never_rewritten(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral()]))
+        sync(ws)
+        harness.send_draft("R-0001/thank-you", TODAY)
+        sync(ws)
+        rows = by_id(harness.tab("Referrals"), "Referral ID")
+        assert rows["R-0001"]["Thank-you"] == f"sent on {TODAY.isoformat()}"
+        harness.set_cell("Referrals", 2, "Reason", "changed")
+        report = sync(ws)
+        assert sum(report.created.values()) == sum(report.updated.values()) == 0
+        assert harness.live_drafts() == {}
+
+    def test_deleted_event_not_recreated_deleted_draft_only_if_row_changes(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(tables(checkins=[checkin()]))
+        sync(ws)
+        harness.delete_event("C-0001/check-in")
+        harness.delete_draft("C-0001/aftercare")
+        report = sync(ws)
+        assert sum(report.created.values()) == 0
+        row = by_id(harness.tab("Check-ins"), "Check-in ID")["C-0001"]
+        assert "deleted in the calendar" in row["Check-in"]
+        assert "draft deleted" in row["Aftercare"]
+        harness.set_cell("Check-ins", 2, "Client", "Amira K. Khan")
+        report = sync(ws)
+        assert report.created["draft"] == 1 and report.created["event"] == 0
+
+    def test_dry_run_touches_nothing(self, harness: Harness) -> None:
+        ws = harness.workspace(three_checkins())
+        before = harness.tab("Check-ins")
+        report = sync(ws, dry_run=True)
+        assert report.dry_run and harness.tab("Check-ins") == before
+        assert harness.live_events() == {} and harness.live_drafts() == {}
+
+
+@pytest.fixture
+def harness() -> Harness:  # pragma: no cover - overridden by each backend's module
+    raise NotImplementedError
