@@ -6,16 +6,17 @@ deterministic Message-ID, so a lost state or a crash between creating and record
 draft is recovered, never duplicated.
 
 Scopes: ``gmail.compose`` (drafts) and ``gmail.metadata`` (to tell that a draft was sent).
-Google refuses the ``q`` search parameter of ``messages.list`` / ``threads.list`` to the
-``gmail.metadata`` scope, so:
+Google refuses the ``q`` search parameter to tokens that hold the ``gmail.metadata`` scope
+(even next to broader scopes), so sheetsync never searches:
 
 - a sent draft is told by its thread: a known draft that ``drafts.list`` no longer shows
   is looked up with ``threads.get(format=metadata)`` (batched, one per vanished draft): a
   message labelled SENT there (preferably with our Message-ID) means SENT, with the date
   from its ``internalDate``; no thread, or no SENT message, means DELETED;
-- a create for which no draft id is known first asks ``drafts.list(q="rfc822msgid:...")``
-  (allowed under ``gmail.compose``), one batch for all creates; a draft found that way is
-  updated instead of duplicated.
+- a create for which no draft id is known is first matched against the drafts sheetsync
+  does not know yet (one paged ``drafts.list`` plus, once per Gmail message, a batched
+  ``messages.get(format=metadata)`` for their Message-ID and X-Sheetsync-Key headers); a
+  draft found that way is updated instead of duplicated.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ class GmailMailbox:
         self.time_zone = time_zone
         self.now = now or (lambda: dt.datetime.now(dt.timezone.utc))
         self.account = account
+        # Draft ids sheetsync knows (from the last observe): not candidates for recovery.
+        self._known_draft_ids: set[str] = set()
+        # Gmail message id -> (Message-ID, X-Sheetsync-Key) of drafts already looked at.
+        self._headers: dict[str, tuple[str, str]] = {}
 
     def describe(self) -> str:
         return f"Gmail drafts of {self.account}" if self.account else "Gmail drafts"
@@ -87,6 +92,7 @@ class GmailMailbox:
             return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id, k.thread_id)
                     for k in known}
         by_message = {d.message_id: d for d in drafts.values()}
+        self._known_draft_ids = {k.remote_id for k in known if k.remote_id}
         result: dict[str, Observation] = {}
         vanished: list[Known] = []
         for item in known:
@@ -197,27 +203,23 @@ class GmailMailbox:
             else:
                 creates.append(spec.key)
 
-        # A create may follow a crash after Gmail made the draft: look for its Message-ID.
+        # A create may follow a crash after Gmail made the draft (or a lost state): look
+        # for a draft that already carries its Message-ID or key, and update that instead.
         if creates:
-            found = run_batch(self.service,
-                              [Part(k, self._lookup_factory(specs[k].message_id))
-                               for k in creates], self.policy, what="Gmail")
-            still: list[str] = []
-            for key in creates:
-                outcome = found[key]
-                if not outcome.ok:
-                    # Unsure whether it exists: creating now could make a duplicate.
-                    results[key] = self._result(key, None, outcome)
-                    continue
-                listed = (outcome.response or {}).get("drafts", []) or []
-                if listed:
-                    first = listed[0]
-                    message = first.get("message", {}) or {}
-                    targets[key] = _Draft(str(first.get("id", "")), str(message.get("id", "")),
-                                          str(message.get("threadId", "")))
-                else:
-                    still.append(key)
-            creates = still
+            found = self._existing_drafts(creates, specs, {t.draft_id for t in targets.values()})
+            if isinstance(found, ChangeResult):
+                for key in creates:
+                    results[key] = ChangeResult(key, False, error=found.error,
+                                                retry_later=found.retry_later)
+                creates = []
+            else:
+                still: list[str] = []
+                for key in creates:
+                    if key in found:
+                        targets[key] = found[key]
+                    else:
+                        still.append(key)
+                creates = still
 
         when = self.now()
         parts: list[Part] = []
@@ -231,11 +233,54 @@ class GmailMailbox:
         order = [c.spec.key for c in changes]
         return [results[k] for k in dict.fromkeys(order) if k in results]
 
-    def _lookup_factory(self, message_id: str) -> Callable[[], Any]:
-        query = f"rfc822msgid:{_search_id(message_id)}"
+    def _existing_drafts(self, creates: Sequence[str], specs: dict[str, DraftSpec],
+                         known_ids: set[str]) -> dict[str, _Draft] | ChangeResult:
+        """Drafts already made for ``creates``: key -> draft.
 
+        Gmail refuses the ``q`` search to tokens holding ``gmail.metadata``, so this lists
+        the drafts (ids only) and reads the headers of the ones sheetsync does not know
+        (the owner's own drafts, and any orphan of a crash), once per Gmail message: the
+        cost grows with those drafts, not with rows.
+        """
+        try:
+            listing = self._list_drafts()
+        except Exception as exc:
+            return _unsure(exc)
+        known_ids = known_ids | self._known_draft_ids
+        unknown = [d for d in listing.values()
+                   if d.draft_id not in known_ids and d.message_id not in self._headers]
+        if unknown:
+            parts = [Part(d.message_id, self._headers_factory(d.message_id)) for d in unknown]
+            outcomes = run_batch(self.service, parts, self.policy, what="Gmail")
+            for draft in unknown:
+                outcome = outcomes[draft.message_id]
+                if outcome.ok:
+                    message = outcome.response or {}
+                    self._headers[draft.message_id] = (
+                        _search_id(_header(message, "Message-ID")).lower(),
+                        _header(message, messages.KEY_HEADER).strip())
+                elif outcome.error is not None and error_status(outcome.error) in (404, 410):
+                    continue  # gone meanwhile (sent or deleted): cannot be a draft of ours
+                else:
+                    return _unsure(outcome.error)
+        wanted = {_search_id(specs[k].message_id).lower(): k for k in creates}
+        keys = set(creates)
+        found: dict[str, _Draft] = {}
+        for draft in listing.values():
+            if draft.draft_id in known_ids:
+                continue
+            header_id, key = self._headers.get(draft.message_id, ("", ""))
+            match = wanted.get(header_id) if header_id else None
+            if match is None and key in keys:
+                match = key
+            if match is not None and match not in found:
+                found[match] = draft
+        return found
+
+    def _headers_factory(self, message_id: str) -> Callable[[], Any]:
         def make() -> Any:
-            return self.service.users().drafts().list(userId=ME, q=query, maxResults=10)
+            return self.service.users().messages().get(
+                userId=ME, id=message_id, format="metadata", metadataHeaders=METADATA_HEADERS)
 
         return make
 
@@ -280,6 +325,13 @@ class GmailMailbox:
         where = f"HTTP {status}: " if status else ""
         return ChangeResult(key, False, remote, thread,
                             error=f"Gmail refused it ({where}{text})")
+
+
+def _unsure(error: BaseException | None) -> ChangeResult:
+    why = error.message if isinstance(error, RetryLater) else (
+        error_message(error) if error is not None else "no answer")
+    return ChangeResult("", False, error="could not check Gmail for a copy made earlier "
+                        f"({why}); nothing was created", retry_later=True)
 
 
 def _header(message: dict[str, Any], name: str) -> str:
