@@ -16,7 +16,11 @@ _CLIENT_TABS = {TabKind.REFERRALS.value, TabKind.CHECKINS.value}
 
 
 def safe_problem(tab_kind: str, text: str) -> str:
-    return _QUOTED.sub("'…'", text) if tab_kind in _CLIENT_TABS else text
+    """Mask quoted cell values of client columns (Client, Client email, Client phone)."""
+    if tab_kind not in _CLIENT_TABS:
+        return text
+    return "; ".join(_QUOTED.sub("'…'", part) if part.lstrip().startswith("Client") else part
+                     for part in text.split("; "))
 
 
 def print_summary(report: SyncReport, source: str, out: TextIO) -> None:

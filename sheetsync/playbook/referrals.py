@@ -134,7 +134,7 @@ def _follow_up(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
         f"{'Received from' if referral.direction == 'Received' else 'Sent to'} "
         f"{partner.model.name}"
         f"{' (' + partner.model.practice + ')' if partner.model.practice else ''} on "
-        f"{iso(referral.date)}. Client: {client}. When: {why}.\n"
+        f"{iso(referral.date)}; client {client}; planned from {why}.\n"
         f"Register: Referrals tab, Referral ID {row.key}. Made by sheetsync."
     )
     planned, basis = ctx.schedule(row.key, FOLLOW_UP_PURPOSE, day)

@@ -1,0 +1,125 @@
+"""The contract harness for the local workspace: staff edit register.xlsx with openpyxl
+(as Excel would save it), the owner moves .eml files and edits calendar.ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import openpyxl
+from icalendar import Calendar
+
+from sheetsync.backends.local import open_local_workspace
+from sheetsync.backends.local.mailbox import draft_file_name
+from sheetsync.backends.local.workbook import create_register
+from sheetsync.core.fields import text_of
+from sheetsync.core.ports import CellValue, Workspace
+
+from .harness import trimmed
+
+
+class LocalHarness:
+    name = "local"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.xlsx = folder / "register.xlsx"
+        self.ics = folder / "calendar.ics"
+        self.drafts = folder / "drafts"
+        self.sent = folder / "sent"
+
+    def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
+        create_register(self.xlsx, [(t, [text_of(h) for h in rows[0]], rows[1:])
+                                    for t, rows in tables.items()])
+        self.ws = open_local_workspace(self.xlsx, self.ics, self.drafts, self.sent)
+        return self.ws
+
+    # --- staff, in the workbook ------------------------------------------------------
+
+    def _edit(self, title: str) -> tuple[openpyxl.Workbook, object]:
+        wb = openpyxl.load_workbook(self.xlsx)
+        return wb, wb[title]
+
+    def _save(self, wb: openpyxl.Workbook) -> None:
+        wb.save(self.xlsx)
+
+    def tab(self, title: str) -> list[list[str]]:
+        wb = openpyxl.load_workbook(self.xlsx)
+        return trimmed([list(r) for r in wb[title].iter_rows(values_only=True)])
+
+    def _rows(self, ws: object) -> list[list[CellValue]]:
+        return [list(r) for r in ws.iter_rows(values_only=True)]  # type: ignore[attr-defined]
+
+    def _rewrite(self, ws: object, rows: list[list[CellValue]]) -> None:
+        sheet = ws
+        sheet.delete_rows(1, sheet.max_row)  # type: ignore[attr-defined]
+        for row in rows:
+            sheet.append(row)  # type: ignore[attr-defined]
+
+    def sort_desc(self, title: str, column: str) -> None:
+        wb, ws = self._edit(title)
+        rows = self._rows(ws)
+        col = [text_of(c) for c in rows[0]].index(column)
+        body = sorted(rows[1:], key=lambda r: text_of(r[col]), reverse=True)
+        self._rewrite(ws, [rows[0], *body])
+        self._save(wb)
+
+    def insert_row(self, title: str, number: int, values: list[CellValue]) -> None:
+        wb, ws = self._edit(title)
+        ws.insert_rows(number)  # type: ignore[attr-defined]
+        for i, value in enumerate(values, 1):
+            ws.cell(row=number, column=i, value=value or None)  # type: ignore[attr-defined]
+        self._save(wb)
+
+    def delete_row(self, title: str, number: int) -> None:
+        wb, ws = self._edit(title)
+        ws.delete_rows(number)  # type: ignore[attr-defined]
+        self._save(wb)
+
+    def set_cell(self, title: str, number: int, column: str, value: CellValue) -> None:
+        wb, ws = self._edit(title)
+        header = [text_of(c.value) for c in ws[1]]  # type: ignore[index]
+        ws.cell(row=number, column=header.index(column) + 1, value=value)  # type: ignore[attr-defined]
+        self._save(wb)
+
+    # --- the owner, in the calendar and mailbox -------------------------------------
+
+    def _calendar(self) -> Calendar:
+        return Calendar.from_ical(self.ics.read_bytes())
+
+    def live_events(self) -> dict[str, str]:
+        if not self.ics.exists():
+            return {}
+        out = {}
+        for event in self._calendar().walk("VEVENT"):
+            key = str(event.get("X-SHEETSYNC-KEY"))
+            out[key] = event.decoded("DTSTART").isoformat()
+        return out
+
+    def live_drafts(self) -> dict[str, str]:
+        import email
+        import email.policy
+
+        out = {}
+        for path in sorted(self.drafts.glob("*.eml")):
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            out[str(msg["X-Sheetsync-Key"])] = str(msg["Subject"])
+        return out
+
+    def send_draft(self, key: str, on: dt.date) -> None:
+        source = self.drafts / draft_file_name(key)
+        target = self.sent / source.name
+        self.sent.mkdir(exist_ok=True)
+        os.replace(source, target)
+        stamp = dt.datetime.combine(on, dt.time(12)).timestamp()
+        os.utime(target, (stamp, stamp))
+
+    def delete_draft(self, key: str) -> None:
+        (self.drafts / draft_file_name(key)).unlink()
+
+    def delete_event(self, key: str) -> None:
+        cal = self._calendar()
+        cal.subcomponents[:] = [c for c in cal.subcomponents
+                                if str(c.get("X-SHEETSYNC-KEY", "")) != key]
+        self.ics.write_bytes(cal.to_ical())
