@@ -157,8 +157,8 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
     changed_state = new_state.to_rows()[3:] != state_rows_tail(snapshot)
     if writes or changed_state:
         new_state.last_sync = now.isoformat(timespec="seconds")
-        outcome = workspace.register.write(snapshot, writes, new_state.to_rows())
-        _note_write(report, outcome)
+        written = workspace.register.write(snapshot, writes, new_state.to_rows())
+        _note_write(report, written)
     log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d",
              sum(report.rows_read.values()), report.rows_with_problems,
              dict(report.created), dict(report.updated), report.failed, report.cells_written)

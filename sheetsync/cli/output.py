@@ -83,8 +83,8 @@ def print_plan(report: SyncReport, out: TextIO) -> None:
         for step in row.steps:
             if step.kind == "none" and not step.reason:
                 continue
-            out.write(f"    {step.kind:<7} {step.intent.purpose:<16} {_what(step.change and step.change.spec)}"
-                      f"{step.reason}\n")
+            spec = step.change.spec if step.change else None
+            out.write(f"    {step.kind:<7} {step.intent.purpose:<16} {_what(spec)}{step.reason}\n")
         if row.problems:
             out.write(f"    problem: {'; '.join(safe_problem(_kind_of(row.tab), p) for p in row.problems)}\n")
 

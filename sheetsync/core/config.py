@@ -47,7 +47,7 @@ class GoogleConfig(BaseModel):
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
     backend: Literal["local", "google"] = "local"
-    local: LocalConfig = Field(default_factory=LocalConfig)
+    local: LocalConfig = Field(default_factory=lambda: LocalConfig.model_validate({}))
     google: GoogleConfig = Field(default_factory=GoogleConfig)
     # Where the file was found; relative paths inside it are relative to this folder.
     base_dir: Path = Path(".")
@@ -77,7 +77,8 @@ def load_config(explicit: str | None = None) -> Config:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {path}: {exc}.", "Check the file exists and is text.")
+        raise ConfigError(f"Cannot read {path}: {exc}.",
+                          "Check the file exists and is text.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}.",
                           "Fix the line named above (see README, 'Configuration').") from None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal, Protocol, Union
 
-CellValue = Union[str, int, float, bool, dt.datetime, dt.date, None]
+CellValue = Union[str, int, float, bool, dt.datetime, dt.date, None]  # noqa: UP007 (runtime alias on 3.10)
 
 
 # ---------------------------------------------------------------------------- register

@@ -130,9 +130,8 @@ def parse_settings(
                 days = parse_days(raw_value, raw_key, None, allow_zero=True)
                 if days is not None:
                     values[_DAY_KEYS[key]] = days
-            elif key in _TEXT_KEYS:
-                if text or key == "signature":
-                    values[_TEXT_KEYS[key]] = text
+            elif key in _TEXT_KEYS and (text or key == "signature"):
+                values[_TEXT_KEYS[key]] = text
         except CellProblem as problem:
             problems.append(f"Settings: {problem}; using the default")
     return ClinicSettings.model_validate(values), problems

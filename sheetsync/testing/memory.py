@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from sheetsync.core.fields import text_of
 from sheetsync.core.ports import (
     CellValue,
+    CellWrite,
     Change,
     ChangeResult,
-    CellWrite,
     DraftSpec,
     EventSpec,
     Known,

@@ -28,7 +28,7 @@ def by_id(rows: list[list[str]], id_column: str) -> dict[str, dict[str, str]]:
     header = rows[0]
     out = {}
     for r in rows[1:]:
-        d = dict(zip(header, r + [""] * (len(header) - len(r))))
+        d = dict(zip(header, r + [""] * (len(header) - len(r)), strict=False))
         out[d[id_column]] = d
     return out
 
@@ -63,7 +63,7 @@ class BackendContract:
                 "Settings"} <= titles
         partners = snap.tab("Partners")
         assert partners is not None and "Name" in partners.header
-        row = dict(zip(partners.header, partners.rows[0].cells))
+        row = dict(zip(partners.header, partners.rows[0].cells, strict=False))
         assert row["Name"] == "Dr Carol Webster"
         assert row["Phone"] == "00123"  # text stays text: no lost leading zeros
 
