@@ -1,0 +1,125 @@
+"""The contract harness for the Google workspace on the in-process fake: staff edit the
+Sheet (sort, insert, delete, type), the owner sends or deletes drafts in Gmail and deletes
+events in Calendar — all through the fake's own test API, the workspace through the real
+gspread and google-api-python-client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sheetsync.backends.google import open_google_workspace
+from sheetsync.backends.google.auth import SCOPES
+from sheetsync.backends.google.register import column_letter
+from sheetsync.backends.google.retry import RetryPolicy
+from sheetsync.core.config import GoogleConfig
+from sheetsync.core.fields import text_of
+from sheetsync.core.ports import CellValue, Workspace
+from sheetsync.testing.fake_google import FakeGoogle
+
+KEY_HEADER = "X-Sheetsync-Key"
+
+
+def no_wait_policy(waits: list[float] | None = None) -> RetryPolicy:
+    """A retry policy whose sleeps are recorded, not slept."""
+    box = waits if waits is not None else []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        box.append(seconds)
+        now[0] += seconds
+
+    return RetryPolicy(sleep=sleep, clock=lambda: now[0], rng=lambda: 0.5)
+
+
+def trimmed(rows: list[list[Any]]) -> list[list[str]]:
+    out = []
+    for row in rows:
+        texts = [text_of(c) for c in row]
+        while texts and texts[-1] == "":
+            texts.pop()
+        out.append(texts)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def as_text(value: CellValue) -> CellValue:
+    return "'" + value if isinstance(value, str) and value else value
+
+
+class GoogleHarness:
+    name = "google"
+
+    def __init__(self, fake: FakeGoogle | None = None, policy: RetryPolicy | None = None
+                 ) -> None:
+        self.fake = fake or FakeGoogle(scopes=SCOPES)
+        self.policy = policy or no_wait_policy()
+        self.sid = ""
+
+    def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
+        # A Python str in the tables is a text cell, as in the .xlsx: in Sheets that is a
+        # value typed with a leading apostrophe ("00123" would otherwise become 123).
+        typed = {title: [[as_text(c) for c in row] for row in rows]
+                 for title, rows in tables.items()}
+        self.sid = self.fake.sheets.create_spreadsheet("Clinic register", typed)
+        return self.open()
+
+    def open(self) -> Workspace:
+        self.ws = open_google_workspace(
+            GoogleConfig(spreadsheet=f"https://docs.google.com/spreadsheets/d/{self.sid}/edit"),
+            Path("."), session=self.fake.requests_session(), http=self.fake.http(),
+            policy=self.policy)
+        return self.ws
+
+    # --- staff, in the Sheet ---------------------------------------------------------
+
+    def tab(self, title: str) -> list[list[str]]:
+        return trimmed(self.fake.sheets.get_values(self.sid, title))
+
+    def header(self, title: str) -> list[str]:
+        return self.tab(title)[0]
+
+    def sort_desc(self, title: str, column: str) -> None:
+        self.fake.sheets.sort(self.sid, title, column, descending=True)
+
+    def insert_row(self, title: str, number: int, values: list[CellValue]) -> None:
+        self.fake.sheets.insert_rows(self.sid, title, number, [values])
+
+    def delete_row(self, title: str, number: int) -> None:
+        self.fake.sheets.delete_rows(self.sid, title, number)
+
+    def set_cell(self, title: str, number: int, column: str, value: CellValue) -> None:
+        letter = column_letter(self.header(title).index(column))
+        self.fake.sheets.set_cell(self.sid, title, f"{letter}{number}", value)
+
+    # --- the owner, in Calendar and Gmail --------------------------------------------
+
+    def _events(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for event in self.fake.calendar.events("primary"):
+            key = event.get("extendedProperties", {}).get("private", {}).get("sheetsync_key")
+            if key:
+                out[key] = event
+        return out
+
+    def live_events(self) -> dict[str, str]:
+        return {k: e["start"].get("date") or e["start"].get("dateTime")
+                for k, e in self._events().items()}
+
+    def _drafts(self) -> dict[str, dict[str, Any]]:
+        return {d["headers"].get(KEY_HEADER, ""): d for d in self.fake.gmail.draft_list()}
+
+    def live_drafts(self) -> dict[str, str]:
+        return {k: d["subject"] for k, d in self._drafts().items()}
+
+    def send_draft(self, key: str, on: dt.date) -> None:
+        when = dt.datetime.combine(on, dt.time(12), tzinfo=dt.timezone.utc)
+        self.fake.gmail.owner_sends_draft(self._drafts()[key]["draft_id"], when)
+
+    def delete_draft(self, key: str) -> None:
+        self.fake.gmail.owner_deletes_draft(self._drafts()[key]["draft_id"])
+
+    def delete_event(self, key: str) -> None:
+        self.fake.calendar.user_deletes_event("primary", self._events()[key]["id"])
