@@ -60,15 +60,26 @@ def from_serial(serial: float) -> datetime:
     return EPOCH + timedelta(days=serial)
 
 
-def python_cell(value: Any, locale: str) -> tuple[Scalar | None, str | None, dict[str, Any] | None]:
-    """Interpret a Python value the way staff typing it would (helpers use this)."""
+def python_cell(value: Any, locale: str, typed: bool = True
+                ) -> tuple[Scalar | None, str | None, dict[str, Any] | None]:
+    """A cell's content from a Python value (the test helpers use this).
+
+    date/datetime/time become date serials with a date format. With ``typed`` (default)
+    strings are parsed as if staff typed them into the UI (USER_ENTERED: "00123" becomes
+    123, "'00123" stays text, "2026-01-05" a date); otherwise a str starting with "=" is a
+    formula and any other value is stored as it is.
+    """
     if isinstance(value, datetime):
         return _num(to_serial(value)), None, {"type": "DATE_TIME", "pattern": "yyyy-mm-dd H:mm:ss"}
     if isinstance(value, date):
         return _num(to_serial(value)), None, {"type": "DATE", "pattern": "yyyy-mm-dd"}
     if isinstance(value, time):
         return _num(to_serial(value)), None, {"type": "TIME", "pattern": "H:mm:ss"}
-    return user_entered(value, locale)
+    if typed:
+        return user_entered(value, locale)
+    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+        return evaluate(value), value, None
+    return raw(value)
 
 
 def raw(value: Any) -> tuple[Scalar | None, str | None, dict[str, Any] | None]:

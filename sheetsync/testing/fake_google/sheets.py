@@ -305,8 +305,14 @@ class SheetsService(Service):
         row_count: int = 1000,
         column_count: int = 26,
         frozen_rows: int = 0,
+        typed: bool = True,
     ) -> str:
-        """Create a spreadsheet; ``sheets`` maps tab names to rows typed as staff would."""
+        """Create a spreadsheet; ``sheets`` maps tab names to rows of cell contents.
+
+        Values are typed as staff would type them (USER_ENTERED: "00123" becomes 123,
+        "'00123" stays text, "2026-01-05" becomes a date); ``datetime.date`` values are
+        dates. ``typed=False`` stores strings literally (see :func:`cells.python_cell`).
+        """
         with self.fake.lock:
             ss = self._new_spreadsheet(title, time_zone, locale, spreadsheet_id)
             for i, (name, rows) in enumerate((sheets or {"Sheet1": []}).items()):
@@ -320,7 +326,7 @@ class SheetsService(Service):
                 sheet = Sheet({"sheetId": 0 if i == 0 else self._new_id(ss), "title": name,
                                "index": i, "sheetType": "GRID", "gridProperties": grid})
                 ss.sheets.append(sheet)
-                self._type_rows(ss, sheet, 0, rows)
+                self._type_rows(ss, sheet, 0, rows, typed)
             return ss.id
 
     def spreadsheet(self, spreadsheet_id: str) -> Spreadsheet:
@@ -336,14 +342,14 @@ class SheetsService(Service):
         return sheet
 
     def add_sheet(self, spreadsheet_id: str, title: str, rows: Sequence[Sequence[Any]] = (),
-                  row_count: int = 1000, column_count: int = 26) -> int:
+                  row_count: int = 1000, column_count: int = 26, typed: bool = True) -> int:
         with self.fake.lock:
             ss = self.spreadsheet(spreadsheet_id)
             reply = self._req_add_sheet(ss, {"properties": {"title": title, "gridProperties": {
                 "rowCount": max(row_count, len(rows)),
                 "columnCount": max([column_count, *(len(r) for r in rows)])}}})
             sheet_id = int(reply["addSheet"]["properties"]["sheetId"])
-            self._type_rows(ss, ss.sheet(sheet_id), 0, rows)
+            self._type_rows(ss, ss.sheet(sheet_id), 0, rows, typed)
             return sheet_id
 
     def delete_sheet(self, spreadsheet_id: str, title: str) -> None:
@@ -356,13 +362,13 @@ class SheetsService(Service):
             self.tab(spreadsheet_id, title).props["title"] = new_title
 
     def insert_rows(self, spreadsheet_id: str, tab: str, at_row: int,
-                    rows: Sequence[Sequence[Any]]) -> None:
+                    rows: Sequence[Sequence[Any]], typed: bool = True) -> None:
         """Staff insert ``rows`` so the first lands on 1-based row ``at_row``."""
         with self.fake.lock:
             ss = self.spreadsheet(spreadsheet_id)
             sheet = self.tab(spreadsheet_id, tab)
             self._insert(ss, sheet, ROWS, at_row - 1, len(rows))
-            self._type_rows(ss, sheet, at_row - 1, rows)
+            self._type_rows(ss, sheet, at_row - 1, rows, typed)
             self._touch(ss)
 
     def delete_rows(self, spreadsheet_id: str, tab: str, at_row: int, count: int = 1) -> None:
@@ -386,14 +392,13 @@ class SheetsService(Service):
             self._touch(ss)
 
     def set_cell(self, spreadsheet_id: str, tab: str, a1_ref: str, value: Any, *,
-                 raw: bool = False) -> None:
-        """Staff type ``value`` into one cell (``raw=True`` stores it verbatim)."""
+                 typed: bool = True) -> None:
+        """Staff type ``value`` into one cell (``typed=False`` stores a string literally)."""
         with self.fake.lock:
             ss = self.spreadsheet(spreadsheet_id)
             sheet = self.tab(spreadsheet_id, tab)
             box = a1.parse_cells(a1_ref)
-            content = cells.raw(value) if raw else cells.python_cell(value, ss.locale)
-            sheet.ensure(box.r0, box.c0).set(*content)
+            sheet.ensure(box.r0, box.c0).set(*cells.python_cell(value, ss.locale, typed))
             self._touch(ss)
 
     def get_values(self, spreadsheet_id: str, tab: str, render: str = "FORMATTED_VALUE",
@@ -464,12 +469,12 @@ class SheetsService(Service):
         ss.modified = self.now()
 
     def _type_rows(self, ss: Spreadsheet, sheet: Sheet, r0: int,
-                   rows: Sequence[Sequence[Any]]) -> None:
+                   rows: Sequence[Sequence[Any]], typed: bool) -> None:
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 if value is None:
                     continue
-                content = cells.python_cell(value, ss.locale)
+                content = cells.python_cell(value, ss.locale, typed)
                 if content[0] is not None or content[1] is not None:
                     sheet.ensure(r0 + i, j).set(*content)
 
