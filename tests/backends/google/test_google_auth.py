@@ -93,7 +93,7 @@ def test_login_replaces_a_world_readable_token_with_a_private_one(tmp_path: Path
 
 def test_login_refuses_partial_consent(tmp_path: Path) -> None:
     token = tmp_path / "token.json"
-    with pytest.raises(CredentialsError, match="gmail.metadata"):
+    with pytest.raises(CredentialsError, match=r"gmail\.metadata"):
         login(client_file(tmp_path), token,
               flow_factory=lambda s, sc: FakeFlow(sc, grant=sc[:3]))
     assert not token.exists()
@@ -185,7 +185,7 @@ def test_revoked_token_gives_clear_error(tmp_path: Path) -> None:
 
 def test_token_with_fewer_scopes_is_refused(tmp_path: Path) -> None:
     write_token(tmp_path / "token.json", expired=False, scopes=EXPECTED_SCOPES[:2])
-    with pytest.raises(CredentialsError, match="gmail.compose"):
+    with pytest.raises(CredentialsError, match=r"gmail\.compose"):
         load_credentials(GoogleConfig(), tmp_path)
 
 
