@@ -102,7 +102,7 @@ class IcsCalendar:
             calendar = self._new_calendar()
         events = _events_by_uid(calendar)
         results: list[ChangeResult] = []
-        dirty = original is None or not original.strip()
+        dirty = False
         for change in changes:
             spec = change.spec
             if not isinstance(spec, EventSpec):
@@ -218,7 +218,7 @@ class IcsCalendar:
         zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
         ordered = [events[uid] for uid in sorted(events)]
         calendar.subcomponents = [*_ordered_zones(zones, ordered), *ordered, *others]
-        payload = calendar.to_ical()
+        payload = calendar.to_ical(sorted=False)  # keep the order people and programs wrote
         if payload == original:
             return
 

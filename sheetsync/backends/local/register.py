@@ -177,20 +177,7 @@ class _TabIndex:
 
     def column(self, name: str) -> int | str:
         """The column number for header ``name``, or a reason why there is none."""
-        exact = [c for c, h in self.header.items() if h == name]
-        if not exact:
-            exact = [c for c, h in self.header.items() if h.strip() == name.strip()]
-        if len(exact) == 1:
-            return exact[0]
-        if len(exact) > 1:
-            return f'the column "{name}" appears more than once'
-        wanted = normalise_header(name)
-        folded = [c for c, h in self.header.items() if wanted and normalise_header(h) == wanted]
-        if len(folded) == 1:
-            return folded[0]
-        if len(folded) > 1:
-            return f'the column "{name}" appears more than once'
-        return f'there is no column "{name}" any more'
+        return _pick_column(self.header, name)
 
     def value(self, row: int, col: int) -> CellValue:
         cell = self.cells_by_row.get(row, {}).get(col)
@@ -233,6 +220,70 @@ class _TabIndex:
                     prints[self.fingerprint(row)].append(row)
             self._prints = prints
         return sorted(self._prints.get(fingerprint, []))
+
+
+def _pick_column(header: dict[int, str], name: str) -> int | str:
+    """The column whose header is ``name`` (exactly, else folded), or why there is none."""
+    exact = [c for c, h in header.items() if h == name]
+    if not exact:
+        exact = [c for c, h in header.items() if h.strip() == name.strip()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        return f'the column "{name}" appears more than once'
+    wanted = normalise_header(name)
+    folded = [c for c, h in header.items() if wanted and normalise_header(h) == wanted]
+    if len(folded) == 1:
+        return folded[0]
+    if len(folded) > 1:
+        return f'the column "{name}" appears more than once'
+    return f'there is no column "{name}" any more'
+
+
+class _SnapshotIndex:
+    """Answers "does the cell already hold this?" from a snapshot, without opening the
+    workbook: a sync that has nothing new to say then costs no load and no save."""
+
+    def __init__(self, snapshot: RegisterSnapshot) -> None:
+        self.snapshot = snapshot
+        self._keys: dict[tuple[str, int], dict[str, list[RawRow]]] = {}
+
+    def already_holds(self, write: CellWrite) -> bool:
+        ref = write.row
+        tab = self.snapshot.tab(ref.tab)
+        if tab is None:
+            return False
+        header = {i: h for i, h in enumerate(tab.header, start=1)}
+        col = _pick_column(header, write.column)
+        if isinstance(col, str):
+            return False
+        if ref.key and not ref.assign_key:
+            id_col = _pick_column(header, ref.id_column) if ref.id_column else "no ID column"
+            if isinstance(id_col, str):
+                return False
+            rows = self._by_key(tab, id_col).get(ref.key.strip(), [])
+        else:
+            rows = [r for r in tab.rows
+                    if r.number == ref.number and fingerprint_cells(r.cells) == ref.fingerprint]
+        if len(rows) != 1:
+            return False
+        cells = rows[0].cells
+        current = cells[col - 1] if col <= len(cells) else None
+        return _cell_is_text_or_empty(current) and cell_text(current) == clean_text(
+            write.value
+        ).strip()
+
+    def _by_key(self, tab: RawTab, id_col: int) -> dict[str, list[RawRow]]:
+        index = self._keys.get((tab.title, id_col))
+        if index is None:
+            index = defaultdict(list)
+            for row in tab.rows:
+                if id_col <= len(row.cells):
+                    text = cell_text(row.cells[id_col - 1])
+                    if text:
+                        index[text].append(row)
+            self._keys[(tab.title, id_col)] = index
+        return index
 
 
 def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
@@ -365,9 +416,10 @@ class XlsxRegister:
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
     ) -> WriteReport:
-        wanted_state = _norm_state(state_rows)
-        if not writes and wanted_state == _norm_state(snapshot.state_rows):
-            return WriteReport()
+        if _norm_state(state_rows) == _norm_state(snapshot.state_rows):
+            index = _SnapshotIndex(snapshot)
+            if all(index.already_holds(w) for w in writes):
+                return WriteReport(written=len(writes))  # nothing to change: file untouched
         try:
             return self._write(snapshot, writes, state_rows)
         except _Refused as refusal:

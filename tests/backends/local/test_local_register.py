@@ -197,7 +197,8 @@ def test_write_is_by_key_even_when_rows_moved_after_read(tmp_path: Path) -> None
     ws.insert_rows(2, amount=2)
     ws["A2"], ws["C2"] = "R-0007", "Dr New"
     wb.save(path)
-    report = reg.write(same_rows_new_version(snap, path), [by_key("R-0003", value="moved ok")], snap.state_rows)
+    report = reg.write(same_rows_new_version(snap, path), [by_key("R-0003", value="moved ok")],
+                       snap.state_rows)
     assert report.written == 1
     assert column_of(path, "Referrals", "R-0003", "Sync status") == "moved ok"
     assert column_of(path, "Referrals", "R-0007", "Sync status") is None
