@@ -64,7 +64,7 @@ def python_cell(value: Any, locale: str, typed: bool = True
                 ) -> tuple[Scalar | None, str | None, dict[str, Any] | None]:
     """A cell's content from a Python value (the test helpers use this).
 
-    date/datetime/time become date serials with a date format. With ``typed`` (default)
+    date/datetime/time become date serials formatted yyyy-mm-dd (H:mm:ss). With ``typed`` (default)
     strings are parsed as if staff typed them into the UI (USER_ENTERED: "00123" becomes
     123, "'00123" stays text, "2026-01-05" a date); otherwise a str starting with "=" is a
     formula and any other value is stored as it is.
