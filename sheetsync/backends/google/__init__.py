@@ -98,11 +98,17 @@ def open_google_workspace(
     calendar_service = build_service("calendar", "v3", credentials=credentials, http=http)
     gmail_service = build_service("gmail", "v1", credentials=credentials, http=http)
     account = config.subject if config.auth == "service_account" else ""
+    mailbox = GmailMailbox(gmail_service, policy=policy, account=account)
+
+    def dates_in(time_zone: str) -> None:
+        mailbox.time_zone = time_zone
+
+    register.time_zone_listeners.append(dates_in)
     return Workspace(
         register=register,
         calendar=GoogleCalendar(calendar_service, config.calendar or "primary",
                                 namespace=spreadsheet_id, policy=policy),
-        mailbox=GmailMailbox(gmail_service, policy=policy, account=account),
+        mailbox=mailbox,
         namespace=spreadsheet_id,
         closers=[register],
     )

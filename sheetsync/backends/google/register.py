@@ -46,7 +46,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -396,6 +396,12 @@ class SheetsRegister:
         if timeout is not None:
             self._http.set_timeout(timeout)
         self._meta: _Meta | None = None
+        # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
+        # in it).
+        self.time_zone_listeners: list[Callable[[str], None]] = []
+
+    def close(self) -> None:
+        self._http.session.close()
 
     # ---------------------------------------------------------------- Register protocol
 
@@ -420,6 +426,9 @@ class SheetsRegister:
             body = tuple(RawRow(n, _row_cells(raw, len(header)))
                          for n, raw in enumerate(rows[1:], start=2))
             tabs.append(RawTab(title, header, body))
+        if meta.time_zone:
+            for listener in self.time_zone_listeners:
+                listener(meta.time_zone)
         digest = hashlib.sha256(json.dumps([titles, values], default=str,
                                            ensure_ascii=False).encode("utf-8"))
         return RegisterSnapshot(
