@@ -413,7 +413,7 @@ class FakeGoogle:
                 raise ApiError(403, "Metadata scope does not support 'q' parameter")
             broader = {s for s in spec.scopes if s != metadata_scope} & granted
             fmt = (query.get("format") or ["full"])[-1].upper()
-            if not broader and fmt in ("FULL", "RAW"):
+            if not broader and "format" in spec.params and fmt in ("FULL", "RAW"):
                 raise ApiError(403, f"Metadata scope doesn't allow format {fmt}")
 
     def _batch(
