@@ -8,10 +8,11 @@ sheetsync never sends anything.
 
 **Marking a draft as sent.** After sending a message, the person *moves* its file from
 ``drafts/`` into ``sent/`` (same name). The next sync sees it there and reports it as
-sent; the sent date is when the file arrived in ``sent/`` (the later of the file's
-modification and status-change times; on Windows, where a move keeps both, it is the
-date the draft was last written). A draft that is in neither folder was deleted by a
-person. sheetsync never changes or removes anything in ``sent/``.
+sent. The sent date is the sent file's modification date (local time). A plain move
+keeps the time sheetsync wrote the draft, so when the file's time still matches its Date
+header, the time it was moved is used instead (its status-change time, on Linux and
+macOS; on Windows the draft's date is shown). A draft that is in neither folder was
+deleted by a person. sheetsync never changes or removes anything in ``sent/``.
 
 A file that was renamed on its way to ``sent/`` is still found by its Message-ID.
 """
@@ -42,6 +43,8 @@ from .register import atomic_write
 
 Clock = Callable[[], dt.datetime]
 _MAX_STEM = 80
+# A draft's file time within this many seconds of its Date header is the time of writing.
+_WRITE_SLACK_SECONDS = 120
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
     *(f"COM{i}" for i in range(1, 10)),
@@ -198,9 +201,30 @@ def _without_date(data: bytes) -> bytes:
 
 
 def _arrival_date(path: Path) -> dt.date:
-    """When the file arrived in its folder, as a local date (see the module docstring)."""
+    """The day a file arrived in sent/, in local time (see the module docstring).
+
+    That is the file's modification time, unless that is still the moment sheetsync
+    wrote the draft (a move keeps it): then the file's status-change time, which a move
+    updates on Linux and macOS, says when it was moved.
+    """
     info = path.stat()
     stamp = info.st_mtime
-    if os.name == "posix":  # st_ctime changes when the file is moved (renamed)
+    written = _date_header(path)
+    if (
+        os.name == "posix"
+        and written is not None
+        and abs(stamp - written.timestamp()) <= _WRITE_SLACK_SECONDS
+    ):
         stamp = max(stamp, info.st_ctime)
     return dt.datetime.fromtimestamp(stamp).date()
+
+
+def _date_header(path: Path) -> dt.datetime | None:
+    try:
+        with path.open("rb") as handle:
+            headers = BytesHeaderParser(policy=default_policy).parse(handle)
+        value = headers.get("Date")
+        when = getattr(value, "datetime", None)
+    except (OSError, ValueError, TypeError):
+        return None
+    return when if isinstance(when, dt.datetime) and when.tzinfo is not None else None

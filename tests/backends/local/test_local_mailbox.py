@@ -97,18 +97,20 @@ def test_create_again_overwrites_without_duplicate(box: EmlMailbox) -> None:
     assert (box.drafts_dir / "R-0003_thank-you.eml").read_bytes() == before
 
 
-def test_sent_detected_when_person_moves_file(box: EmlMailbox) -> None:
+def test_sent_detected_when_person_moves_file(tmp_path: Path) -> None:
+    written = dt.datetime.now().astimezone().replace(microsecond=0) - dt.timedelta(days=3)
+    box = EmlMailbox(tmp_path / "drafts", tmp_path / "sent", clock=lambda: written)
     s = spec()
     [made] = box.apply([Change("create", s)])
     draft = box.drafts_dir / made.remote_id
-    old = dt.datetime(2026, 11, 1, 12).timestamp()
-    os.utime(draft, (old, old))
+    os.utime(draft, (written.timestamp(), written.timestamp()))  # as if written 3 days ago
     box.sent_dir.mkdir(exist_ok=True)
-    os.replace(draft, box.sent_dir / made.remote_id)
+    os.replace(draft, box.sent_dir / made.remote_id)  # a move keeps that time
     seen = box.observe([Known(s.key, made.remote_id, message_id=s.message_id)])[s.key]
     assert seen.presence is Presence.SENT
     assert seen.remote_id == made.remote_id
-    assert seen.sent_on == dt.date.today()  # when it arrived in sent/, not when written
+    expected = dt.date.today() if os.name == "posix" else written.date()
+    assert seen.sent_on == expected  # when it arrived in sent/, not when it was written
 
     # An update is refused and the sent file is never touched.
     sent_bytes = (box.sent_dir / made.remote_id).read_bytes()
@@ -118,6 +120,18 @@ def test_sent_detected_when_person_moves_file(box: EmlMailbox) -> None:
     assert not again.ok and again.error == "already sent"
     assert (box.sent_dir / made.remote_id).read_bytes() == sent_bytes
     assert not (box.drafts_dir / made.remote_id).exists()
+
+
+def test_sent_date_is_the_sent_files_mtime(box: EmlMailbox) -> None:
+    s = spec()
+    [made] = box.apply([Change("create", s)])
+    box.sent_dir.mkdir(exist_ok=True)
+    target = box.sent_dir / made.remote_id
+    os.replace(box.drafts_dir / made.remote_id, target)
+    stamp = dt.datetime(2026, 11, 25, 12).timestamp()
+    os.utime(target, (stamp, stamp))  # e.g. a mail program saved its sent copy then
+    seen = box.observe([Known(s.key, made.remote_id)])[s.key]
+    assert seen.presence is Presence.SENT and seen.sent_on == dt.date(2026, 11, 25)
 
 
 def test_sent_file_renamed_found_by_message_id(box: EmlMailbox) -> None:
