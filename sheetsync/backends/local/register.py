@@ -323,14 +323,26 @@ class XlsxRegister:
     def read(self) -> RegisterSnapshot:
         data, version = self._read_bytes()
         wb = self._load(data, read_only=True)
+        tabs: list[RawTab] = []
+        state_rows: tuple[tuple[str, ...], ...] = ()
         try:
-            tabs: list[RawTab] = []
-            state_rows: tuple[tuple[str, ...], ...] = ()
-            for ws in wb.worksheets:
-                if ws.title == STATE_TAB:
-                    state_rows = _read_state_rows(ws)
-                else:
-                    tabs.append(_read_tab(ws))
+            with warnings.catch_warnings():
+                # Read-only sheets are parsed while iterating; what openpyxl would drop on
+                # save matters only to ``write``, which refuses then.
+                warnings.simplefilter("ignore")
+                for ws in wb.worksheets:
+                    if ws.title == STATE_TAB:
+                        state_rows = _read_state_rows(ws)
+                    else:
+                        tabs.append(_read_tab(ws))
+        except RegisterShapeError:
+            raise
+        except Exception as exc:
+            raise RegisterShapeError(
+                f"{self.path.name} could not be read ({type(exc).__name__}: {exc}).",
+                "Open it in Excel or LibreOffice and save it again as an Excel Workbook "
+                "(.xlsx), or restore it from a backup.",
+            ) from exc
         finally:
             wb.close()
         return RegisterSnapshot(
@@ -734,7 +746,7 @@ def _features_openpyxl_drops(data: bytes) -> list[str]:
                 if b":sp>" in xml or b":sp " in xml or b":cxnSp" in xml:
                     lost.append("shapes or text boxes")
                 if not has_pillow and (b":pic>" in xml or b":pic " in xml):
-                    lost.append("pictures")
+                    lost.append("pictures (kept if the Pillow package is installed)")
     except zipfile.BadZipFile:
         return lost
     return lost

@@ -335,6 +335,55 @@ def test_staff_formatting_survives_a_write(tmp_path: Path) -> None:
     assert ws["G2"].value == "done"
 
 
+def test_more_staff_features_survive_a_write(tmp_path: Path) -> None:
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.worksheet.table import Table
+
+    path = make_register(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Referrals"]
+    ws["K2"] = CellRichText(["plain ", TextBlock(InlineFont(b=True), "bold")])
+    ws["C2"].hyperlink = "https://example.org/webster"
+    ws["D3"].comment = Comment("Prefers phone", "Ana")
+    ws.row_dimensions[4].hidden = True
+    ws.column_dimensions["E"].hidden = True
+    ws.auto_filter.ref = "A1:G4"
+    ws.conditional_formatting.add(
+        "F2:F100", CellIsRule(operator="greaterThan", formula=["1"],
+                              fill=PatternFill("solid", start_color="FFFF0000")))
+    ws.merge_cells("M1:N1")
+    ws["M1"] = "Merged staff header"
+    ws.sheet_properties.tabColor = "FF00AA00"
+    ws.protection.sheet = False
+    settings = wb["Settings"]
+    settings.add_table(Table(displayName="SettingsTable", ref="A1:B2"))
+    from openpyxl.workbook.defined_name import DefinedName
+    wb.defined_names["Partners_list"] = DefinedName("Partners_list",
+                                                    attr_text="Referrals!$C$2:$C$100")
+    wb.save(path)
+
+    reg = XlsxRegister(path)
+    snap = reg.read()
+    assert snap.tab("Referrals") is not None
+    assert reg.write(snap, [by_key("R-0002", value="x", expected="ok")], snap.state_rows).written
+    wb = openpyxl.load_workbook(path, rich_text=True)
+    ws = wb["Referrals"]
+    assert isinstance(ws["K2"].value, CellRichText) and str(ws["K2"].value) == "plain bold"
+    assert ws["C2"].hyperlink.target == "https://example.org/webster"
+    assert ws["D3"].comment.text == "Prefers phone"
+    assert ws.row_dimensions[4].hidden and ws.column_dimensions["E"].hidden
+    assert ws.auto_filter.ref == "A1:G4"
+    assert len(ws.conditional_formatting) == 1
+    assert [str(r) for r in ws.merged_cells.ranges] == ["M1:N1"]
+    assert ws.sheet_properties.tabColor.rgb == "FF00AA00"
+    assert "SettingsTable" in wb["Settings"].tables
+    assert wb.defined_names["Partners_list"].attr_text == "Referrals!$C$2:$C$100"
+    assert ws["G3"].value == "x"
+
+
 def test_unchanged_write_leaves_file_byte_identical(tmp_path: Path) -> None:
     path = make_register(tmp_path)
     reg = XlsxRegister(path)
@@ -458,6 +507,29 @@ def test_features_openpyxl_would_drop_refuse_the_write(tmp_path: Path) -> None:
     before = path.read_bytes()
     report = reg.write(snap, [by_key("R-0001")], snap.state_rows)
     assert report.refused is not None and "threaded comments" in report.refused
+    assert path.read_bytes() == before
+
+
+def test_excel_2010_dropdowns_refuse_the_write(tmp_path: Path) -> None:
+    """openpyxl drops x14 data validations (lists pointing at another tab) when it saves."""
+    import zipfile
+
+    path = make_register(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    ext = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+           b'<x14:dataValidations count="0"/></ext></extLst></worksheet>')
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"</worksheet>", ext)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    reg = XlsxRegister(path)
+    snap = reg.read()
+    before = path.read_bytes()
+    report = reg.write(snap, [by_key("R-0001")], snap.state_rows)
+    assert report.refused is not None and "dropdown" in report.refused
     assert path.read_bytes() == before
 
 
