@@ -104,6 +104,37 @@ class GoogleCalendar:
             return "Google Calendar (primary calendar)"
         return f"Google Calendar {self.calendar_id}"
 
+    def check(self) -> None:
+        """For ``sheetsync doctor``: can sheetsync see and add events to this calendar?
+
+        Raises ``CredentialsError`` with what to do. Costs one ``events.list`` call.
+        """
+        from sheetsync.errors import CredentialsError
+
+        def probe() -> Any:
+            return self.service.events().list(calendarId=self.calendar_id, maxResults=1,
+                                              fields="items(id)").execute(num_retries=0)
+
+        try:
+            self.policy.run(probe, idempotent=True, what="Google Calendar")
+        except RetryLater as exc:
+            raise CredentialsError(f"Google Calendar did not answer ({exc.message}).",
+                                   "Try again in a few minutes.") from None
+        except Exception as exc:
+            status = error_status(exc)
+            if status is None:
+                raise
+            if status == 404:
+                raise CredentialsError(
+                    f"The calendar '{self.calendar_id}' was not found.",
+                    "Set google.calendar in sheetsync.toml to 'primary' or to a calendar ID "
+                    "from the calendar's settings ('Integrate calendar'), and share that "
+                    "calendar with the signed-in account ('Make changes to events').") from None
+            raise CredentialsError(
+                f"Google Calendar refused access (HTTP {status}: {error_message(exc)}).",
+                "Run 'sheetsync auth login' again and allow calendar access; for a service "
+                "account, add the calendar.events scope to its domain-wide delegation.") from None
+
     # ------------------------------------------------------------------------- observe
 
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
@@ -207,7 +238,8 @@ class GoogleCalendar:
                     error_status(outcome.error) == 409:
                 exists.append(key)
             else:
-                results[key] = self._result(key, targets[key], outcome)
+                results[key] = self._result(key, targets[key], outcome,
+                                            inserting=key in inserts)
 
         if exists:
             # Already there: a crash between creating and recording it, or lost state.
@@ -249,8 +281,8 @@ class GoogleCalendar:
 
         return make
 
-    @staticmethod
-    def _result(key: str, event_id: str, outcome: Outcome) -> ChangeResult:
+    def _result(self, key: str, event_id: str, outcome: Outcome, *,
+                inserting: bool = False) -> ChangeResult:
         if outcome.ok:
             event = outcome.response or {}
             if event.get("status") == "cancelled":
@@ -260,6 +292,10 @@ class GoogleCalendar:
         if isinstance(error, RetryLater):
             return ChangeResult(key, False, event_id, error=error.message, retry_later=True)
         status = error_status(error) if error else None
+        if status in (404, 410) and inserting:
+            return ChangeResult(key, False, event_id, error=(
+                f"the calendar '{self.calendar_id}' was not found, or this account may not "
+                "add events to it"))
         if status in (404, 410):
             return ChangeResult(key, False, event_id, error=DELETED_MESSAGE)
         text = error_message(error) if error else "unknown error"

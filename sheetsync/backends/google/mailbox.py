@@ -81,6 +81,33 @@ class GmailMailbox:
     def describe(self) -> str:
         return f"Gmail drafts of {self.account}" if self.account else "Gmail drafts"
 
+    def check(self) -> None:
+        """For ``sheetsync doctor``: can sheetsync read the Gmail drafts?
+
+        Raises ``CredentialsError`` with what to do. Costs one ``drafts.list`` call.
+        """
+        from sheetsync.errors import CredentialsError
+
+        def probe() -> Any:
+            return self.service.users().drafts().list(userId=ME, maxResults=1).execute(
+                num_retries=0)
+
+        try:
+            self.policy.run(probe, idempotent=True, what="Gmail")
+        except RetryLater as exc:
+            raise CredentialsError(f"Gmail did not answer ({exc.message}).",
+                                   "Try again in a few minutes.") from None
+        except Exception as exc:
+            status = error_status(exc)
+            if status is None:
+                raise
+            raise CredentialsError(
+                f"Gmail refused access to the drafts (HTTP {status}: {error_message(exc)}).",
+                "Run 'sheetsync auth login' again and allow Gmail access (compose and "
+                "metadata); for a service account, check google.subject and add the "
+                "gmail.compose and gmail.metadata scopes to its domain-wide delegation."
+            ) from None
+
     # ------------------------------------------------------------------------- observe
 
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]:

@@ -207,6 +207,7 @@ class _TabNow:
     spec: TabSpec | None
     _keys: dict[int, dict[str, list[int]]] = field(default_factory=dict)
     _prints: dict[str, list[int]] | None = None
+    _owned: set[int] | None = None
 
     @classmethod
     def build(cls, title: str, values: Sequence[Sequence[Any]]) -> _TabNow:
@@ -236,9 +237,11 @@ class _TabNow:
         """May sheetsync write this column? Only its own columns of a known tab."""
         if self.spec is None:
             return False
-        cmap = map_columns(self.spec, self.title, self.header)
-        owned = {cmap.index[c.name] for c in self.spec.tool_columns if c.name in cmap.index}
-        return col in owned
+        if self._owned is None:
+            cmap = map_columns(self.spec, self.title, self.header)
+            self._owned = {cmap.index[c.name] for c in self.spec.tool_columns
+                           if c.name in cmap.index}
+        return col in self._owned
 
     def value(self, row: int, col: int) -> CellValue:
         cells = self.rows.get(row, ())
@@ -402,6 +405,20 @@ class SheetsRegister:
 
     def close(self) -> None:
         self._http.session.close()
+
+    @property
+    def http_client(self) -> Any:
+        """The gspread ``HTTPClient`` (with sheetsync's retry policy for reads)."""
+        return self._http
+
+    def check(self) -> str:
+        """For ``sheetsync doctor``: can this account open the spreadsheet? Its title.
+
+        One ``spreadsheets.get``; raises ``RegisterShapeError``/``CredentialsError``/
+        ``BusyError`` with what to do.
+        """
+        with self._errors("read"):
+            return self._fetch_meta().title
 
     # ---------------------------------------------------------------- Register protocol
 

@@ -201,3 +201,20 @@ def test_unchanged_write_makes_no_call() -> None:
     report = ws.register.write(snapshot, [], [list(r) for r in snapshot.state_rows])
     assert report.written == 0 and not report.skipped
     assert h.fake.calls.for_api("sheets") == 0
+
+
+# ------------------------------------------------------------------------ doctor
+
+
+def test_doctor_checks() -> None:
+    h = GoogleHarness()
+    ws = h.workspace(tables(checkins=[checkin()]))
+    assert ws.register.check() == "Clinic register"  # type: ignore[attr-defined]
+    ws.calendar.check()  # type: ignore[attr-defined]
+    ws.mailbox.check()  # type: ignore[attr-defined]
+    bad = GoogleCalendar(fake_service(h.fake), "nobody@example.com")
+    with pytest.raises(CredentialsError, match="not found"):
+        bad.check()
+    h.fake.faults.add("gmail", "drafts.list", 403, message="Delegation denied")
+    with pytest.raises(CredentialsError, match="Delegation denied"):
+        ws.mailbox.check()  # type: ignore[attr-defined]

@@ -1,0 +1,54 @@
+"""init --google: a new or empty spreadsheet gets REGISTER.md's tabs; data is never touched."""
+
+from __future__ import annotations
+
+import pytest
+from builders import NOON_UTC, TODAY, checkin
+from google_harness import GoogleHarness
+
+from sheetsync.backends.google.layout import create_spreadsheet, lay_out
+from sheetsync.backends.google.register import SheetsRegister
+from sheetsync.core.schema import ALL_TABS
+from sheetsync.engine import run_sync
+from sheetsync.errors import RegisterShapeError
+from sheetsync.workspace.local_init import register_tables
+
+NOTES = {(spec.name, c.name): c.note for spec in ALL_TABS for c in spec.columns if c.note}
+
+
+def test_new_spreadsheet_is_laid_out_and_syncs() -> None:
+    h = GoogleHarness()
+    bootstrap = SheetsRegister("unused", session=h.fake.requests_session())
+    h.sid = create_spreadsheet(bootstrap.http_client, "Clinic register",
+                               time_zone="Europe/London")
+    ws = h.open()
+    h.fake.reset_counters()
+    report = lay_out(ws.register, register_tables(None), notes=NOTES)  # type: ignore[arg-type]
+    assert report.filled == [s.name for s in ALL_TABS] and report.created == []
+    assert h.fake.calls.for_api("sheets") == 4
+    assert h.tab("Treatments")[0] == ["Treatment", "Check-in after (days)",
+                                      "Aftercare template"]
+    note = h.fake.sheets.cell(h.sid, "Partners", "A1")
+    assert note is not None and "stable key" in (note.note or "")
+    h.set_cell("Check-ins", 2, "Client", "Amira Khan")
+    for column, value in checkin().items():
+        h.set_cell("Check-ins", 2, column, value)
+    first = run_sync(ws, clock=NOON_UTC)
+    assert first.ids_assigned == 1 and not first.tab_problems, first.as_json()
+    assert TODAY.isoformat() in h.tab("Check-ins")[1]
+
+
+def test_tabs_holding_data_are_never_touched() -> None:
+    h = GoogleHarness()
+    h.sid = h.fake.sheets.create_spreadsheet("R", {"Partners": [["Name"], ["Dr Who"]],
+                                                    "Sheet1": []})
+    ws = h.open()
+    h.fake.reset_counters()
+    with pytest.raises(RegisterShapeError, match="Partners"):
+        lay_out(ws.register, register_tables(None))  # type: ignore[arg-type]
+    assert h.fake.calls["sheets", "spreadsheets.batchUpdate"] == 0
+    report = lay_out(ws.register, register_tables(None),  # type: ignore[arg-type]
+                     skip_tabs_with_data=True)
+    assert report.skipped == ["Partners"]
+    assert "Referrals" in report.created
+    assert h.tab("Partners") == [["Name"], ["Dr Who"]]
