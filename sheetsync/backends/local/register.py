@@ -536,6 +536,11 @@ class XlsxRegister:
                 f"{self.path.name} could not be replaced (it is probably open in another "
                 f"program); nothing was written. Close it and the next sync will write."
             ) from None
+        except OSError as exc:
+            raise _Refused(
+                f"{self.path.name} could not be saved ({exc.strerror or exc}); nothing was "
+                f"written and the file is as it was. The next sync will try again."
+            ) from exc
         return report
 
     def _load_for_write(self, data: bytes, lost: list[str]) -> Workbook:
