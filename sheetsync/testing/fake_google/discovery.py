@@ -399,10 +399,15 @@ def _valid_date(value: str) -> bool:
     return len(value) == 10
 
 
+def decode_base64(value: str) -> bytes:
+    """Strictly decode standard or URL-safe base64, padded or not (raises binascii.Error)."""
+    normalized = value.strip().replace("-", "+").replace("_", "/")
+    return base64.b64decode(normalized + "=" * (-len(normalized) % 4), validate=True)
+
+
 def _valid_base64(value: str) -> bool:
     try:
-        normalized = value.replace("+", "-").replace("/", "_")
-        base64.urlsafe_b64decode(normalized + "=" * (-len(value) % 4))
+        decode_base64(value)
     except (binascii.Error, ValueError):
         return False
     return True

@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
+from .discovery import decode_base64
 from .errors import ApiError, bad_request, not_found
 from .server import Service, route
 
@@ -166,8 +167,7 @@ class GmailService(Service):
         if not raw:
             raise bad_request("Missing draft message")
         try:
-            data = base64.urlsafe_b64decode(
-                str(raw).replace("+", "-").replace("/", "_") + "=" * (-len(str(raw)) % 4))
+            data = decode_base64(str(raw))
         except (binascii.Error, ValueError):
             raise bad_request("Invalid value for ByteString: " + str(raw)[:40]) from None
         thread_id = message.get("threadId")
