@@ -20,7 +20,8 @@ def fake() -> FakeGoogle:
 @pytest.fixture
 def gc(fake: FakeGoogle) -> gspread.Client:
     """The real gspread client on the fake: any credentials object, the fake's session."""
-    return gspread.Client(auth=AnonymousCredentials(), session=fake.requests_session())
+    credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
+    return gspread.Client(auth=credentials, session=fake.requests_session())
 
 
 @pytest.fixture

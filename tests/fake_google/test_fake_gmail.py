@@ -17,8 +17,9 @@ MID = "<sheetsync.r1.thanks@clinic.example>"
 
 
 def create(gmail: Any, subject: str = "Thank you", mid: str = MID) -> dict[str, Any]:
-    return gmail.users().drafts().create(userId="me", body={
+    made: dict[str, Any] = gmail.users().drafts().create(userId="me", body={
         "message": {"raw": raw_message(subject, mid)}}).execute()
+    return made
 
 
 def test_draft_create_update_get_list(gmail: Any, fake: FakeGoogle) -> None:

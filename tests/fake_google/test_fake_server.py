@@ -22,7 +22,8 @@ from sheetsync.testing.fake_google import FakeGoogle, FakeRequest
 def test_gspread_client_on_the_fake_with_dummy_credentials(fake: FakeGoogle) -> None:
     """How to build gspread on the fake: any credentials object plus the fake's session."""
     ss_id = fake.sheets.create_spreadsheet("R", {"Partners": [["Name"], ["Dr Webster"]]})
-    client = gspread.Client(auth=AnonymousCredentials(), session=fake.requests_session())
+    credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
+    client = gspread.Client(auth=credentials, session=fake.requests_session())
     assert client.open_by_key(ss_id).sheet1.get_all_values() == [["Name"], ["Dr Webster"]]
     assert fake.log[-1].headers["authorization"] == "Bearer fake-access-token"
     with pytest.raises(requests.ConnectionError, match="network access blocked"):

@@ -11,8 +11,9 @@ from gspread.exceptions import APIError
 
 from sheetsync.testing.fake_google import FakeGoogle
 
-UNFORMATTED = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
-PARTNERS = [
+UNFORMATTED: dict[str, Any] = {"valueRenderOption": "UNFORMATTED_VALUE",
+                               "dateTimeRenderOption": "SERIAL_NUMBER"}
+PARTNERS: list[list[Any]] = [
     ["Partner ID", "Name", "Last contact", "Sync status"],
     ["P1", "Dr Carol Webster", dt.date(2026, 1, 5), ""],
     ["P2", "Dr Ben Okafor", dt.date(2026, 2, 1), ""],
@@ -57,9 +58,10 @@ def test_batch_get_unformatted_dates_as_serials(gc: gspread.Client, ss_id: str) 
     assert second == {"range": "'Referral''s log'!A1:B1000", "majorDimension": "ROWS",
                       "values": [["Date", "Client"]]}
     text = sh.values_batch_get(["Partners!C2"], params={
-        "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"})
+        **UNFORMATTED, "dateTimeRenderOption": "FORMATTED_STRING"})
     assert text["valueRanges"][0]["values"] == [["2026-01-05"]]
-    columns = sh.values_batch_get(["Partners!A1:B3"], params={"majorDimension": "COLUMNS"})
+    columns = sh.values_batch_get(["Partners!A1:B3"], params={**UNFORMATTED,
+                                                              "majorDimension": "COLUMNS"})
     assert columns["valueRanges"][0]["values"][0] == ["Partner ID", "P1", "P2"]
 
 
@@ -78,7 +80,8 @@ def test_values_update_raw_keeps_text_user_entered_parses(gc: gspread.Client, ss
     values = sh.values_batch_get(["Partners!D2:I3"], params=UNFORMATTED)["valueRanges"][0]
     assert values["values"] == [['=HYPERLINK("x","y")', 42, 2, 46027, 123, "00123"],
                                 ["2026-01-05"]]
-    formulas = sh.values_batch_get(["Partners!F2"], params={"valueRenderOption": "FORMULA"})
+    formulas = sh.values_batch_get(["Partners!F2"], params={**UNFORMATTED,
+                                                             "valueRenderOption": "FORMULA"})
     assert formulas["valueRanges"][0]["values"] == [["=1+1"]]
     assert fake.sheets.get_values(ss_id, "Partners")[1][5:8] == ["2", "2026-01-05", "123"]
 
@@ -126,7 +129,7 @@ def test_metadata_follows_its_row_and_data_filter_writes_there(
     fake.sheets.delete_rows(ss_id, "Partners", 2)
     assert fake.sheets.metadata_row(ss_id, "sheetsync.row", "P2") == 3
 
-    body = {"valueInputOption": "RAW", "data": [{
+    body: dict[str, Any] = {"valueInputOption": "RAW", "data": [{
         "dataFilter": {"developerMetadataLookup": {"metadataKey": "sheetsync.row",
                                                    "metadataValue": "P2"}},
         "values": [[None, None, None, "Synced"]]}]}
@@ -243,7 +246,7 @@ def test_batch_update_is_atomic_and_rejects_unknown_kinds(sheets_api: Any, ss_id
 
 def test_append_and_clear(gc: gspread.Client, ss_id: str, fake: FakeGoogle) -> None:
     ws = gc.open_by_key(ss_id).worksheet("Partners")
-    ws.append_row(["P4", "Dr New"], value_input_option="RAW")
+    ws.append_row(["P4", "Dr New"], value_input_option=gspread.utils.ValueInputOption.raw)
     assert fake.sheets.get_values(ss_id, "Partners")[4][:2] == ["P4", "Dr New"]
     ws.batch_clear(["D1:D5"])
     ws.update_acell("B2", "Dr C. Webster")
