@@ -83,6 +83,8 @@ def test_429_with_retry_after_surfaces_in_both_clients(fake: FakeGoogle, calenda
     assert api_err.value.code == 429
     assert api_err.value.response.headers["Retry-After"] == "2"
     assert api_err.value.error["status"] == "RESOURCE_EXHAUSTED"
+    assert "errors" not in api_err.value.error  # Sheets has no legacy errors list...
+    assert api_err.value.error["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"  # ...but this
     assert gc.open_by_key(ss_id).title == "R"
 
 

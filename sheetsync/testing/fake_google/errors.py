@@ -74,11 +74,25 @@ REASON_PHRASES: dict[int, str] = {
 }
 
 
+# APIs served by Google's newer front end answer without the legacy "errors" list: the
+# recorded Sheets 400 has only code/message/status/details, and a Sheets 429 carries its
+# reason in a google.rpc.ErrorInfo detail ("RATE_LIMIT_EXCEEDED"; Sage-Bionetworks/
+# data_curator#110, asweigart/ezsheets#8). Calendar, Gmail and Drive keep "errors".
+NO_ERRORS_LIST = frozenset({"sheets"})
+ERROR_INFO_REASONS = {
+    "rateLimitExceeded": "RATE_LIMIT_EXCEEDED",
+    "userRateLimitExceeded": "RATE_LIMIT_EXCEEDED",
+    "quotaExceeded": "RATE_LIMIT_EXCEEDED",
+    "dailyLimitExceeded": "RATE_LIMIT_EXCEEDED",
+    "insufficientPermissions": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+}
+
+
 class ApiError(Exception):
     """An error the fake answers with, rendered like Google's JSON error body.
 
     ``{"error": {"code", "message", "errors": [{"message", "domain", "reason"}], "status"}}``
-    plus ``details`` when given (Sheets puts ``google.rpc.BadRequest`` field violations there).
+    plus ``details`` when given; for Sheets without ``errors`` (see ``NO_ERRORS_LIST``).
     """
 
     def __init__(
@@ -101,19 +115,31 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
         super().__init__(f"{code} {self.status}: {self.message}")
 
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {
-            "code": self.code,
-            "message": self.message,
-            "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
-            "status": self.status,
-        }
-        if self.details:
-            error["details"] = self.details
+    def body(self, api: str | None = None) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        details = list(self.details or [])
+        if api in NO_ERRORS_LIST:
+            info = ERROR_INFO_REASONS.get(self.reason)
+            if self.code == 429 and info is None:
+                info = "RATE_LIMIT_EXCEEDED"
+            if info and not any("ErrorInfo" in d.get("@type", "") for d in details):
+                details.append({
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": info,
+                    "domain": "googleapis.com",
+                    "metadata": {"service": f"{api}.googleapis.com", "consumer": "projects/0"},
+                })
+        else:
+            error["errors"] = [
+                {"message": self.message, "domain": self.domain, "reason": self.reason}
+            ]
+        error["status"] = self.status
+        if details:
+            error["details"] = details
         return {"error": error}
 
-    def to_bytes(self) -> bytes:
-        return json.dumps(self.body(), indent=2).encode("utf-8")
+    def to_bytes(self, api: str | None = None) -> bytes:
+        return json.dumps(self.body(api), indent=2).encode("utf-8")
 
 
 def bad_request(message: str, field: str | None = None, reason: str = "badRequest") -> ApiError:

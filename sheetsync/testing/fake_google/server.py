@@ -310,12 +310,14 @@ class FakeGoogle:
         disc = discovery.load(api)
         if split.path.startswith("/upload/"):
             return _error_response(
-                ApiError(501, "fake_google does not support media uploads; send message.raw.")
+                ApiError(501, "fake_google does not support media uploads; send message.raw."),
+                api,
             )
         matched = disc.match(method, split.path)
         if matched is None:
             return _error_response(
-                ApiError(404, f"The requested URL {split.path} was not found on this server.")
+                ApiError(404, f"The requested URL {split.path} was not found on this server."),
+                api,
             )
         spec, path_params = matched
         query = parse_qs(split.query, keep_blank_values=True)
@@ -367,7 +369,7 @@ class FakeGoogle:
                     json.dumps(result, indent=2, ensure_ascii=False).encode("utf-8"),
                 )
         except ApiError as err:
-            response = _error_response(err)
+            response = _error_response(err, api)
         if fault is not None and fault.timeout:
             raise FakeTimeout(f"fault: timeout on {spec.id} (request was applied)")
         return response
@@ -429,15 +431,16 @@ class FakeGoogle:
         if envelope is not None:
             if envelope.timeout:
                 raise FakeTimeout("fault: timeout on batch")
-            return _error_response(envelope.error(api))
+            return _error_response(envelope.error(api), api)
         try:
             parts = batch_mod.parse_batch(headers.get("content-type", ""), body, headers, url)
         except ApiError as err:
-            return _error_response(err)
+            return _error_response(err, api)
         limit = batch_mod.MAX_PARTS.get(api, 100)
         if len(parts) > limit:
             return _error_response(
-                bad_request(f"Too many requests in batch: {len(parts)}; the maximum is {limit}.")
+                bad_request(f"Too many requests in batch: {len(parts)}; the maximum is {limit}."),
+                api,
             )
         responses: list[batch_mod.PartResponse] = []
         timed_out = False
@@ -445,7 +448,8 @@ class FakeGoogle:
             part_api = self._api_for(urlsplit(part.url).netloc, urlsplit(part.url).path)
             if part_api != api:
                 raw = _error_response(
-                    bad_request(f"Batch part {part.url} is not a {disc.doc['name']} request.")
+                    bad_request(f"Batch part {part.url} is not a {disc.doc['name']} request."),
+                    api,
                 )
             else:
                 try:
@@ -472,6 +476,6 @@ def _parse_json(body: bytes | None) -> Any:
         raise bad_request(f"Invalid JSON payload received. {exc}") from None
 
 
-def _error_response(err: ApiError) -> RawResponse:
+def _error_response(err: ApiError, api: str | None = None) -> RawResponse:
     headers = {"Content-Type": "application/json; charset=UTF-8", **err.headers}
-    return RawResponse(err.code, headers, err.to_bytes())
+    return RawResponse(err.code, headers, err.to_bytes(api))
