@@ -30,6 +30,27 @@ def test_gspread_client_on_the_fake_with_dummy_credentials(fake: FakeGoogle) -> 
         fake.requests_session().get("https://example.com/")
 
 
+def test_google_auth_transports_on_the_fake(fake: FakeGoogle) -> None:
+    """Real credential plumbing: AuthorizedHttp / AuthorizedSession around the fake."""
+    from google.auth.transport.requests import AuthorizedSession
+    from google.oauth2.credentials import Credentials
+    from google_auth_httplib2 import AuthorizedHttp  # type: ignore[import-untyped]
+
+    fake.auth.valid_tokens = {"user-token"}
+    creds = Credentials(token="user-token")  # type: ignore[no-untyped-call]
+    http = AuthorizedHttp(creds, http=fake.http(token=None))
+    calendar = build("calendar", "v3", http=http, static_discovery=True)
+    batch = calendar.new_batch_http_request()
+    batch.add(calendar.events().insert(calendarId="primary", body=event_body("evt00001")))
+    batch.execute()
+    assert fake.calendar.event("primary", "evt00001")["status"] == "confirmed"
+    ss_id = fake.sheets.create_spreadsheet("R")
+    session = fake.mount(AuthorizedSession(creds))  # type: ignore[no-untyped-call]
+    client = gspread.Client(auth=creds, session=session)
+    assert client.open_by_key(ss_id).title == "R"
+    assert {r.headers["authorization"] for r in fake.log} == {"Bearer user-token"}
+
+
 def test_missing_and_invalid_tokens_are_401(fake: FakeGoogle) -> None:
     bare = build("calendar", "v3", http=fake.http(token=None), static_discovery=True)
     with pytest.raises(HttpError) as err:

@@ -1,9 +1,11 @@
 """Calendar v3: calendars and events, with Google's id rules and delete semantics.
 
-Deleting an event only marks it ``status: "cancelled"``: ``events.get`` still returns it,
-``events.list`` shows it with ``showDeleted=true`` (or ``updatedMin``/``syncToken``), a second
-delete answers 410, and inserting its id again answers 409 "The requested identifier already
-exists." (google-api-python-client#846, #210; stackoverflow.com/q/27542721).
+Deleting an event only marks it ``status: "cancelled"``: ``events.get`` still returns it
+with its details, ``events.list`` shows it with ``showDeleted=true`` (or ``updatedMin``/
+``syncToken``, then reduced to its id and status unless ``showDeleted``), an update can
+restore it, a second delete answers 410, and inserting its id again answers 409 "The
+requested identifier already exists." (Event.status in calendar.v3's discovery document;
+google-api-python-client#846, #210; stackoverflow.com/q/27542721).
 """
 
 from __future__ import annotations
@@ -119,6 +121,12 @@ class CalendarService(Service):
             res["start"], res["end"] = new_start, _when(end, res["end"].get("timeZone"))
             res["sequence"] = int(res.get("sequence", 0)) + 1
             self._touch(event)
+
+    def purge_deleted(self, calendar_id: str = "primary") -> None:
+        """Cancelled events "eventually disappear" (Event.status docs): drop them now."""
+        with self.fake.lock:
+            cal = self.calendar(calendar_id)
+            cal.events = {k: e for k, e in cal.events.items() if not e.cancelled}
 
     def user_edits_event(self, calendar_id: str, event_id: str, **fields: Any) -> None:
         """The owner edits fields of the event in the UI (summary=..., description=...)."""
@@ -306,7 +314,11 @@ class CalendarService(Service):
             out["nextPageToken"] = f"p{offset + size}"
         else:
             out["nextSyncToken"] = f"sync-{self._mod}"
-        out["items"] = [copy.deepcopy(e.resource) for e in page]
+        # The organizer's cancelled events keep their details, except in incremental sync
+        # without showDeleted (calendar.v3 discovery doc, Event.status).
+        bare = (sync is not None or params.get("updatedMin")) and not params.get("showDeleted")
+        out["items"] = [_bare(e.resource) if bare and e.cancelled else copy.deepcopy(e.resource)
+                        for e in page]
         return out
 
 
@@ -334,6 +346,10 @@ def _matches(res: dict[str, Any], params: dict[str, Any], cal: Calendar) -> bool
         if params.get("timeMax") and start >= parse_time(params["timeMax"]):
             return False
     return True
+
+
+def _bare(res: dict[str, Any]) -> dict[str, Any]:
+    return {k: res[k] for k in ("kind", "etag", "id", "status", "updated") if k in res}
 
 
 def _instant(when: dict[str, Any], default_tz: str = "UTC") -> datetime:

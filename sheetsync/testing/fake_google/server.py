@@ -283,7 +283,8 @@ class FakeGoogle:
         if api is None:
             return _error_response(ApiError(404, f"The requested URL {split.path} was not found."))
         disc = discovery.load(api)
-        if method.upper() == "POST" and split.path.rstrip("/") == "/" + disc.batch_path:
+        batch_paths = ("/" + disc.batch_path, f"/batch/{api}/{disc.doc['version']}")
+        if method.upper() == "POST" and split.path.rstrip("/") in batch_paths:
             return self._batch(api, disc, url, headers, body or b"", round_trip)
         return self._one(api, method, url, headers, body, False, round_trip)
 
