@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create a workspace (a register, calendar, drafts)")
     where = init.add_mutually_exclusive_group(required=True)
     where.add_argument("--local", metavar="DIR", help="a local workspace in DIR")
+    where.add_argument("--google", metavar="SPREADSHEET",
+                       help="lay out a Google Sheet (its ID or URL, or 'new' to create one)")
+    init.add_argument("--config", metavar="PATH", help="config file (Google)")
     init.add_argument("--sample", action="store_true", help="fill it with a sample register")
 
     demo = sub.add_parser("demo", help="create a sample local workspace and sync it")
@@ -44,6 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--dry-run", action="store_true",
                       help="print the plan and change nothing, not even the register")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    doctor = sub.add_parser("doctor", help="check the set-up step by step")
+    doctor.add_argument("--config", metavar="PATH", help="config file")
+
+    auth = sub.add_parser("auth", help="sign in to Google")
+    auth_sub = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
+    login = auth_sub.add_parser("login", help="sign in with your Google account (OAuth)")
+    login.add_argument("--config", metavar="PATH", help="config file")
+    login.add_argument("--client-secrets", metavar="FILE",
+                       help="the OAuth client JSON (default: google.client_secrets)")
+    login.add_argument("--no-browser", action="store_true",
+                       help="print the sign-in address instead of opening a browser")
+    login.add_argument("--port", type=int, default=0,
+                       help="local port for Google's answer (default: any free port)")
     return parser
 
 
@@ -59,8 +76,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return int(ExitCode.CONFIG)
     try:
+        if args.command == "init" and args.google:
+            from sheetsync.cli.google_setup import init_google
+
+            return init_google(args.google, args.config, sys.stdout)
         if args.command == "init":
             return _init(Path(args.local), sample=args.sample)
+        if args.command == "doctor":
+            from sheetsync.cli.doctor import run_doctor
+
+            return run_doctor(args.config, sys.stdout)
+        if args.command == "auth":
+            from sheetsync.cli.google_setup import auth_login
+
+            return auth_login(args.config, client_secrets=args.client_secrets,
+                              no_browser=args.no_browser, port=args.port, out=sys.stdout)
         if args.command == "demo":
             return _demo(Path(args.dir))
         if args.command == "sync":

@@ -66,8 +66,15 @@ def find_config_path(explicit: str | None) -> Path:
     return Path(DEFAULT_CONFIG)
 
 
-def load_config(explicit: str | None = None) -> Config:
+def load_config(explicit: str | None = None, *, required: bool = True) -> Config:
+    """The config at ``explicit``, $SHEETSYNC_CONFIG or ./sheetsync.toml.
+
+    With ``required=False`` a missing file gives the defaults (for commands such as
+    ``auth login`` that may run before a config exists), relative to this folder.
+    """
     path = find_config_path(explicit)
+    if not path.exists() and not required:
+        return Config(base_dir=Path.cwd(), path=None)
     if not path.exists():
         raise ConfigError(
             f"No configuration file at {path}.",
