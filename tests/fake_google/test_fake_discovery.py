@@ -112,6 +112,10 @@ def test_fields_selector_filters_and_is_checked(sheets_api: Any, ss_id: str) -> 
     with pytest.raises(HttpError) as err:
         sheets_api.spreadsheets().get(spreadsheetId=ss_id, fields="sheets.propertys").execute()
     assert err.value.status_code == 400
+    with pytest.raises(HttpError) as spaced:  # Sheets does not trim ", " in selectors
+        sheets_api.spreadsheets().get(spreadsheetId=ss_id,
+                                      fields="properties, sheets.properties").execute()
+    assert spaced.value.status_code == 400
 
 
 def test_routes_match_discovery_templates() -> None:

@@ -32,6 +32,8 @@ DOCUMENTS = {
 # Drive v3 ignores query parameters it does not know: gspread sends files.get an
 # "includeItemsFromAllDrives" and the recorded real answer is 200. The ESF-served APIs
 # answer 400 "Cannot bind query parameter" (googleapis/google-api-nodejs-client#588).
+# Drive also tolerates spaces in a fields selector, Sheets answers 400
+# (ringo380/claude-google-sheets-mcp#4).
 LENIENT_QUERY = frozenset({"drive"})
 
 
@@ -139,6 +141,8 @@ class Discovery:
     # ------------------------------------------------------------------ fields
     def apply_fields(self, spec: MethodSpec, value: Any, fields: str) -> Any:
         """Apply a partial-response ``fields`` selector, checking names against the schema."""
+        if self.api in LENIENT_QUERY:  # Drive tolerates "id, name"; Sheets does not
+            fields = re.sub(r"\s*([,()])\s*", r"\1", fields.strip())
         tree = parse_fields(fields)
         if spec.response_ref:
             _check_fields(self, {"$ref": spec.response_ref}, tree, "")
@@ -431,8 +435,8 @@ def parse_fields(text: str) -> FieldTree:
             start = pos
             while pos < len(text) and text[pos] not in ",()":
                 pos += 1
-            path = text[start:pos].strip()
-            if not path:
+            path = text[start:pos]
+            if not path.strip():
                 raise bad_request(f"Invalid field selection {text}")
             sub: FieldTree | None = None
             if pos < len(text) and text[pos] == "(":

@@ -941,13 +941,16 @@ class SheetsService(Service):
     def values_append(self, params: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         ss = self.spreadsheet(params["spreadsheetId"])
         option = self._input_option(params.get("valueInputOption"))
-        sheet, _, c0, _, c1 = ss.region(params["range"])
+        sheet, box = ss.resolve(params["range"])
+        _, _, c0, _, c1 = clip(sheet, box.r0, box.c0, box.r1, None if box.single else box.c1,
+                               params["range"])
         values = [list(r) for r in body.get("values") or []]
-        last = 0
+        last, right = 0, c0 + 1
         for r in range(len(sheet.cells)):
-            if any(not (sheet.get(r, c) or Cell()).empty for c in range(c0, c1)):
-                last = r + 1
-        table = a1.format_range(sheet.title, 0, c0, max(last, 1), c1)
+            filled = [c for c in range(c0, c1) if not (sheet.get(r, c) or Cell()).empty]
+            if filled:
+                last, right = r + 1, max(right, filled[-1] + 1)
+        table = a1.format_range(sheet.title, 0, c0, max(last, 1), right)
         if params.get("insertDataOption") == "INSERT_ROWS" and last < sheet.row_count:
             self._insert(ss, sheet, ROWS, last, len(values))
         overflow = last + len(values) - sheet.row_count
