@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.core.fields import text_of
+from sheetsync.core.messages import message_id_for
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.ports import (
     CellWrite,
@@ -33,7 +34,7 @@ from sheetsync.core.ports import (
     WriteReport,
 )
 from sheetsync.core.reconcile import Step, absorb, plan_steps, record_results
-from sheetsync.core.register import ParsedRegister, Row, parse_register
+from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
 from sheetsync.core.state import SyncState
 from sheetsync.core.status import column_texts, sync_status
@@ -127,7 +128,7 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
         report.rows_read[row.spec.name] += 1
 
     present = {row.key for row in parsed.all_rows()}
-    observations = _observe(workspace, parsed.state, present, parsed.referrals)
+    observations = _observe(workspace, parsed.state, present, parsed.settings.mail_domain)
     state = absorb(parsed.state, observations)
     ctx = PlanContext(parsed, state, today, workspace.namespace, _partner_contacts(state))
     plans = plan_register(ctx)
@@ -170,14 +171,19 @@ def state_rows_tail(snapshot: RegisterSnapshot) -> list[list[str]]:
     return SyncState.from_rows(snapshot.state_rows).to_rows()[3:]
 
 
-def _observe(workspace: Workspace, state: SyncState, present: set[str],
-             referrals: Sequence[Row[Any]]) -> dict[str, Observation]:
+def _observe(workspace: Workspace, state: SyncState, present: set[str], mail_domain: str
+             ) -> dict[str, Observation]:
+    """Ask calendar and mailbox about what was made for rows still in the register."""
     events: list[Known] = []
     drafts: list[Known] = []
     for record in state.objects.values():
         if record.status != "active" or record.row_key not in present:
             continue
-        (events if record.kind == "event" else drafts).append(record.known())
+        if record.kind == "event":
+            events.append(record.known())
+        else:
+            drafts.append(record.known(message_id_for(workspace.namespace, record.key,
+                                                      mail_domain)))
     seen: dict[str, Observation] = {}
     if events:
         seen.update(workspace.calendar.observe(events))
