@@ -2,17 +2,35 @@
 
 Real clients talk to it through their own transports, never the network::
 
-    fake = FakeGoogle()
-    ss_id = fake.sheets.create_spreadsheet("Register", {"Partners": [["Name"], ["Dr Webster"]]})
+    fake = FakeGoogle()                     # FakeGoogle(latency=0.05) for benchmarks
+    ss_id = fake.sheets.create_spreadsheet(
+        "Register", {"Partners": [["Name", "Last contact"], ["Dr Webster", "2026-01-05"]]},
+        time_zone="Europe/London")
 
     gc = gspread.Client(auth=AnonymousCredentials(), session=fake.requests_session())
     gc.open_by_key(ss_id).values_batch_get(["Partners"])
 
-    calendar = googleapiclient.discovery.build(
-        "calendar", "v3", http=fake.http(), static_discovery=True)
+    calendar = build("calendar", "v3", http=fake.http(), static_discovery=True)
+    gmail = build("gmail", "v1", http=fake.http(), static_discovery=True)
 
-Requests are matched to the bundled discovery documents and their bodies validated against
-the schemas; state changes, faults, hooks and counters are on the :class:`FakeGoogle`.
+Every request is matched to the bundled discovery documents (``discovery.py``): unknown
+methods 404, unknown query parameters and body fields 400, bodies are type-checked.
+
+Test API (all on the ``FakeGoogle`` instance):
+
+* ``sheets``: ``create_spreadsheet``, ``add_sheet``, ``delete_sheet``, ``rename_sheet``,
+  ``insert_rows``, ``delete_rows``, ``sort``, ``set_cell``, ``get_values``, ``cell``,
+  ``developer_metadata``, ``metadata_row``, ``spreadsheets`` (the state).
+* ``calendar``: ``add_calendar``, ``events``, ``event``, ``user_deletes_event``,
+  ``user_moves_event``, ``user_edits_event``, ``purge_deleted``.
+* ``gmail``: ``draft_list``, ``message_list``, ``owner_sends_draft``, ``owner_deletes_draft``,
+  ``owner_edits_draft``, ``receive``, ``api_sends`` (drafts.send/messages.send calls).
+* ``faults.add(api=, method=, status=, times=, retry_after=, reason=, timeout=, applied=,
+  in_batch=, skip=)``; ``faults.clear()``; ``faults.pending``.
+* ``before_request(hook)`` / ``remove_hook(hook)``: ``hook(FakeRequest)`` before each call.
+* ``calls`` (Counter of ``(api, discovery method id)``), ``round_trips`` (Counter of api),
+  ``log`` (every FakeRequest), ``reset_counters()``.
+* ``auth.require`` / ``auth.valid_tokens`` / ``auth.scopes``; ``clock.set()``/``advance()``.
 """
 
 from .errors import ApiError
