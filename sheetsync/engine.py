@@ -40,6 +40,7 @@ from sheetsync.core.state import SyncState
 from sheetsync.core.status import column_texts, sync_status
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
+from sheetsync.playbook.digest import digest_row_key, plan_digest
 
 log = logging.getLogger("sheetsync")
 
@@ -85,6 +86,9 @@ class SyncReport:
     notes: list[str] = field(default_factory=list)
     write_refused: str = ""
     rows: list[RowOutcome] = field(default_factory=list)
+    # The owner's weekly digest (it belongs to no row): what was decided, and why not.
+    digest: Step | None = None
+    digest_error: str = ""
 
     @property
     def clean(self) -> bool:
@@ -108,11 +112,19 @@ class SyncReport:
             "tab_problems": self.tab_problems,
             "notes": self.notes,
             "write_refused": self.write_refused or None,
+            "digest": self.digest_json(),
             "problems": [
                 {"tab": r.tab, "row": r.row, "id": r.key, "problems": r.problems}
                 for r in self.rows if r.problems
             ],
         }
+
+    def digest_json(self) -> dict[str, Any] | None:
+        if self.digest is None:
+            return None
+        step = self.digest
+        return {"key": step.intent.key, "action": step.kind,
+                "failed": bool(self.digest_error), "reason": self.digest_error or step.reason}
 
 
 def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_now
@@ -128,11 +140,19 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
         report.rows_read[row.spec.name] += 1
 
     present = {row.key for row in parsed.all_rows()}
+    present.add(digest_row_key(today))  # only this week's digest is looked after
     observations = _observe(workspace, parsed.state, present, parsed.settings.mail_domain)
     state = absorb(parsed.state, observations)
     ctx = PlanContext(parsed, state, today, workspace.namespace, _partner_contacts(state))
     plans = plan_register(ctx)
     steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
+    # The digest rides with the rows' steps (apply, record) but has no row: the status
+    # write-back iterates rows, so it never looks for one.
+    digest = plan_digest(ctx, plans, parsed.tab_problems)
+    steps[digest.row_key] = plan_steps([digest], state)
+    report.digest = steps[digest.row_key][0]
+    if digest.why_not.startswith("!"):
+        report.notes.append(digest.why_not[1:])
 
     if dry_run:
         _fill_outcomes(report, parsed, plans, steps, {})
@@ -150,6 +170,9 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
             else:
                 report.failed += 1
                 report.retry_later += bool(outcome and outcome.retry_later)
+    digest_result = results.get(digest.key)
+    if digest_result is not None and not digest_result.ok:
+        report.digest_error = digest_result.error or "not made; the next sync tries again"
     new_state = record_results(state, [s for rs in steps.values() for s in rs], results)
     failures = {k: r for k, r in results.items() if not r.ok}
     writes = _status_writes(parsed, plans, new_state, failures, report)

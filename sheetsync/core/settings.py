@@ -23,6 +23,7 @@ class ClinicSettings(BaseModel):
     clinic_name: str = "Your Clinic"
     sender_name: str = ""
     owner_email: str = ""
+    weekly_digest: bool = True
     signature: str = ""
     clinic_phone: str = ""
     date_order: DateOrder = ""
@@ -124,6 +125,9 @@ def parse_settings(
             elif key == "workinghours":
                 if text:
                     values["work_start"], values["work_end"] = _hours(text)
+            elif key in ("weeklydigest", "digest"):
+                if text:
+                    values["weekly_digest"] = parse_yes_no(raw_value, raw_key)
             elif key in ("showclientnamesincalendar", "showclientnames"):
                 values["show_client_names"] = parse_yes_no(raw_value, raw_key)
             elif key in _DAY_KEYS:

@@ -83,7 +83,8 @@ class PlanContext:
             "clinic_name": s.clinic_name,
             "sender_name": s.sender,
             "signature": s.signature or s.sender,
-            "clinic_phone": s.clinic_phone,
+            # Blank in a new register: "call us on ." would read as a mistake.
+            "clinic_phone": s.clinic_phone or "our usual number",
         }
 
     # ----------------------------------------------------------------- builders

@@ -100,11 +100,9 @@ _SIGN_OFF = "Warm regards,\n{{signature}}"
 _AFTERCARE_CLOSE = (
     "Please follow any specific instructions your practitioner gave you; they come before "
     "these general tips.\n\n"
-    "If anything worries you, or you are not sure whether something is normal, please call "
-    "us on {{clinic_phone}}. If you feel very unwell or it is an emergency, seek urgent "
-    "medical care.\n\n"
-    "And if you have any questions at all, just give us a call: we are always happy to hear "
-    "from you.\n\n" + _SIGN_OFF
+    "If anything worries you, or you are not sure whether something is normal, just call "
+    "us on {{clinic_phone}}: we are always happy to hear from you. If you feel very unwell "
+    "or it is an emergency, seek urgent medical care.\n\n" + _SIGN_OFF
 )
 
 
@@ -127,8 +125,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     THANK_YOU: (
         "Thank you for your referral",
         "Dear {{partner_salutation}},\n\n"
-        "Thank you for your recent referral to {{clinic_name}}. We appreciate your trust "
-        "and will take good care of them.\n\n"
+        "Thank you for the referral you sent to {{clinic_name}} on {{referral_date}}. We "
+        "appreciate your trust and will take good care of them.\n\n"
         "If there is anything you would like us to know, or another patient you would like "
         "to talk through, I am always happy to hear from you.\n\n" + _SIGN_OFF,
     ),
@@ -286,14 +284,17 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
             _SUN,
         ),
     ),
+    # To the owner from the owner: no greeting card, no signature. It is rewritten during
+    # the week, so it says "so far" rather than giving a time.
     WEEKLY_DIGEST: (
-        "{{clinic_name}}: referral partner digest, week of {{week_of}}",
-        "Good morning,\n\n"
-        "Here is this week's summary of referral partners, referrals and client check-ins "
-        "for {{clinic_name}}.\n\n"
+        "This week in referrals: {{clinic_name}}, week of {{week_of}}",
+        "Hello,\n\n"
+        "Here is the week so far at {{clinic_name}}: referrals, partners and client "
+        "check-ins. This draft updates itself until Sunday; next week brings a new one. "
+        "Client rows show their ID and initials only: the register has the rest.\n\n"
         "{{digest}}\n\n"
-        "Drafts are waiting in Gmail for you to review and send: nothing is ever sent "
-        "automatically.\n",
+        "Every draft waits in your Drafts folder for you to review and send: sheetsync "
+        "never sends anything.\n",
     ),
 }
 
@@ -305,6 +306,8 @@ DEFAULT_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("Clinic name", "Your Clinic", "The clinic's name as clients and partners know it."),
     ("Sender name", "", "Who the emails are from, e.g. Sam Patel. Blank: the clinic name."),
     ("Owner email", "", "Who reviews the drafts and gets the weekly digest."),
+    ("Weekly digest", "Yes",
+     "Yes: a 'This week in referrals' draft for the owner, kept up to date all week."),
     ("Signature", "The team\nYour Clinic",
      "The lines that end every email. Update it when you change the clinic name."),
     ("Clinic phone", "", "The number clients should call; aftercare emails show it."),

@@ -60,7 +60,8 @@ def _partner_values(partner: Row[PartnerRow], referral: ReferralRow) -> dict[str
         values.update(
             client_first_name=first_name(referral.client),
             client_initials=initials(referral.client),
-            reason=referral.reason,
+            # Reason is optional; the templates say "regarding {{reason}}".
+            reason=referral.reason or "the concerns you mentioned",
             first_visit=iso(referral.first_visit) if referral.first_visit else "",
         )
     return values
