@@ -106,14 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _init(folder: Path, *, sample: bool) -> int:
-    from sheetsync.workspace.local_init import init_local
+    from sheetsync.workspace.local_init import describe, init_local
 
-    made = init_local(folder, sample=sample, today=dt.date.today())
-    print(f"Created a local workspace in {folder}:")
-    for path in made:
-        print(f"  {path}")
-    print(f"Next: edit {folder / 'register.xlsx'}, then run "
-          f"'sheetsync sync --config {folder / 'sheetsync.toml'}'.")
+    result = init_local(folder, sample=sample, today=dt.date.today())
+    for line in describe(folder, result):  # an existing register: what was added to it
+        print(line)
     return int(ExitCode.OK)
 
 

@@ -3,13 +3,20 @@
 A folder with ``sheetsync.toml`` (backend = local), ``register.xlsx`` holding every tab
 of REGISTER.md with the Treatments catalogue, default Templates and Settings filled in,
 and empty ``drafts/`` and ``sent/`` folders. ``--sample`` adds the demo register.
+
+Run on a folder that already has them, it makes only what is missing and never
+overwrites a file: an existing ``register.xlsx`` is laid out in place (missing tabs,
+sheetsync's own columns, dropdowns, checks and highlights; see
+``backends/local/workbook.upgrade_register``), and what changed is reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetsync.core.layout import LAYOUT, LayoutChanges
 from sheetsync.core.ports import CellValue
 from sheetsync.core.schema import ALL_TABS, TabKind
 from sheetsync.errors import ConfigError
@@ -52,24 +59,73 @@ def _cell(value: object) -> CellValue:
     return str(value)
 
 
-def init_local(folder: Path, *, sample: bool, today: dt.date) -> list[Path]:
-    """Create the workspace; refuse to overwrite an existing register or config."""
+@dataclass
+class LocalInit:
+    """What ``init_local`` made (``created``) and, for a register that was already
+    there, what it added to it (``changes``)."""
+
+    created: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)  # already there, left as they were
+    changes: LayoutChanges | None = None
+
+
+def init_local(folder: Path, *, sample: bool, today: dt.date) -> LocalInit:
+    """Create the workspace, or lay out the register of an existing one.
+
+    Never overwrites a file. ``sample`` only fills a new register: asking for it where a
+    register exists is refused before anything is changed.
+    """
+    from sheetsync.backends.local.workbook import create_register, upgrade_register
+
     config = folder / "sheetsync.toml"
     register = folder / "register.xlsx"
-    for existing in (config, register):
-        if existing.exists():
-            raise ConfigError(
-                f"{existing} already exists; sheetsync will not overwrite it.",
-                "Pick an empty folder, or run 'sheetsync sync' there to use it as it is.",
-            )
-    from sheetsync.backends.local.workbook import create_register
-
+    if sample and register.exists():
+        raise ConfigError(
+            f"{register} already exists; the sample goes only into a new register.",
+            "Pick an empty folder for the sample, or leave out --sample to lay out the "
+            "register that is there.")
+    result = LocalInit()
     folder.mkdir(parents=True, exist_ok=True)
-    notes = {(spec.name, c.name): c.note for spec in ALL_TABS for c in spec.columns if c.note}
-    tool_columns = {spec.name: [c.name for c in spec.tool_columns] for spec in ALL_TABS}
-    create_register(register, register_tables(today if sample else None), notes=notes,
-                    tool_columns=tool_columns)
-    config.write_text(CONFIG_TEXT, encoding="utf-8")
+    tables = register_tables(today if sample else None)
+    if register.exists():
+        result.changes = upgrade_register(register, register_tables(None), LAYOUT)
+        result.kept.append(register)
+    else:
+        create_register(register, tables, layout=LAYOUT)
+        result.created.append(register)
+    if config.exists():
+        result.kept.append(config)
+    else:
+        config.write_text(CONFIG_TEXT, encoding="utf-8")
+        result.created.append(config)
     for sub in ("drafts", "sent"):
-        (folder / sub).mkdir(exist_ok=True)
-    return [config, register, folder / "drafts", folder / "sent"]
+        path = folder / sub
+        if path.is_dir():
+            result.kept.append(path)
+        else:
+            path.mkdir()
+            result.created.append(path)
+    return result
+
+
+def describe(folder: Path, result: LocalInit) -> list[str]:
+    """What ``sheetsync init --local`` prints."""
+    register = folder / "register.xlsx"
+    lines: list[str] = []
+    if result.changes is None:
+        lines.append(f"Created a local workspace in {folder}:")
+        lines += [f"  {path}" for path in result.created]
+    else:
+        made = [p for p in result.created if p != register]
+        if made:
+            lines.append(f"Created in {folder}:")
+            lines += [f"  {path}" for path in made]
+        if result.changes.changed or result.changes.missing:
+            lines.append(f"Laid out {register} (staff data left as it was):")
+            lines += [f"  {line}" for line in result.changes.lines()]
+        if not result.changes.changed:
+            lines.append(f"{register} already has every tab, column, dropdown and "
+                         "highlight sheetsync lays out; nothing changed.")
+    lines.append(f"Next: edit {register}, then run "
+                 f"'sheetsync sync --config {folder / 'sheetsync.toml'}'.")
+    return lines
