@@ -48,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print the plan and change nothing, not even the register")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    preview = sub.add_parser(
+        "preview", help="show what a row's drafts would say (changes nothing)",
+        description="Without an argument: list the drafts the next sync would make or "
+                    "rewrite. With a row ID (R-0003), a tab and row number (Referrals 5) "
+                    "or 'digest': print that draft's From, To, Subject and text.")
+    preview.add_argument("row", nargs="*", metavar="ROW",
+                         help="a row ID, a tab and row number, or 'digest'")
+    preview.add_argument("--config", metavar="PATH", help="config file")
+
     doctor = sub.add_parser("doctor", help="check the set-up step by step")
     doctor.add_argument("--config", metavar="PATH", help="config file")
 
@@ -91,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return auth_login(args.config, client_secrets=args.client_secrets,
                               no_browser=args.no_browser, port=args.port, out=sys.stdout)
+        if args.command == "preview":
+            from sheetsync.cli.preview import run_preview
+
+            return run_preview(args.config, args.row, sys.stdout)
         if args.command == "demo":
             return _demo(Path(args.dir))
         if args.command == "sync":

@@ -34,6 +34,9 @@ DIGEST_LABEL = "Weekly digest"
 # A long list helps nobody at a glance; the register has the rest.
 MAX_ITEMS = 15
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Draft kinds by purpose, for counts (labels can hold partner names: "Introduction via …").
+_DRAFT_KINDS = {"introduction": "introduction request", "meeting-request": "meeting request",
+                "report-back": "report-back", "aftercare": "aftercare"}
 
 
 def week_start(today: dt.date) -> dt.date:
@@ -137,11 +140,11 @@ def _drafts_waiting(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
             if intent.purpose == THANK_YOU_PURPOSE:
                 thank_yous.append(f"  - {intent.row_key} to {intent.spec.to_name}")
             else:
-                others[intent.label] += 1
+                others[_DRAFT_KINDS.get(intent.purpose, intent.purpose)] += 1
     lines = [f"Thank-yous waiting to be sent: {len(thank_yous) or 'none'}"]
     lines += _capped(sorted(thank_yous))
     if others:
-        parts = ", ".join(f"{n} {label.lower()}" for label, n in sorted(others.items()))
+        parts = ", ".join(f"{n} {kind}" for kind, n in sorted(others.items()))
         lines.append(f"Other drafts waiting for you: {parts}")
     return "\n".join(lines)
 
