@@ -65,6 +65,8 @@ class RowOutcome:
     row: int
     problems: list[str]
     steps: list[Step] = field(default_factory=list)
+    # The row's Sync status did not already show its problems: news for --quiet.
+    new_problem: bool = False
 
 
 @dataclass
@@ -294,12 +296,14 @@ def _fill_outcomes(report: SyncReport, parsed: ParsedRegister, plans: dict[str, 
     for row in parsed.all_rows():
         plan = plans.get(row.key)
         problems = list(row.problems) + (plan.problems if plan else [])
+        new = bool(problems) and text_of(row.cells.get("Sync status")).strip() != \
+            sync_status(problems)
         problems += [f"could not make or update the {s.intent.label.lower()}"
                      for s in steps.get(row.key, []) if s.intent.key in failures]
         if problems:
             report.rows_with_problems += 1
         report.rows.append(RowOutcome(row.key, row.tab, row.raw.number, problems,
-                                      steps.get(row.key, [])))
+                                      steps.get(row.key, []), new))
 
 
 def _note_write(report: SyncReport, outcome: WriteReport) -> None:

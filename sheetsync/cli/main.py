@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -47,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--dry-run", action="store_true",
                       help="print the plan and change nothing, not even the register")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sync.add_argument("--quiet", action="store_true",
+                      help="print nothing unless something needs attention (for cron mail)")
 
     preview = sub.add_parser(
         "preview", help="show what a row's drafts would say (changes nothing)",
@@ -56,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("row", nargs="*", metavar="ROW",
                          help="a row ID, a tab and row number, or 'digest'")
     preview.add_argument("--config", metavar="PATH", help="config file")
+
+    watch = sub.add_parser(
+        "watch", help="sync on a schedule until stopped (Ctrl-C or SIGTERM)",
+        description="Run a sync now, then again every --every after the previous one "
+                    "ended. A failed run is logged and the next one goes ahead; Ctrl-C or "
+                    "SIGTERM stops after the run in progress.")
+    watch.add_argument("--every", default="15m", metavar="DURATION",
+                       help="time between runs: 30s, 15m, 1h, 1h30m (default: 15m)")
+    watch.add_argument("--config", metavar="PATH", help="config file")
+    watch.add_argument("--json", action="store_true", help="one JSON summary per run")
+    watch.add_argument("--quiet", action="store_true",
+                       help="print a run only when something needs attention")
 
     doctor = sub.add_parser("doctor", help="check the set-up step by step")
     doctor.add_argument("--config", metavar="PATH", help="config file")
@@ -104,10 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sheetsync.cli.preview import run_preview
 
             return run_preview(args.config, args.row, sys.stdout)
+        if args.command == "watch":
+            from sheetsync.cli.watch import run_watch
+
+            config, as_json, quiet = args.config, args.json, args.quiet
+            return run_watch(args.every, lambda: _sync(config, dry_run=False, as_json=as_json,
+                                                       quiet=quiet))
         if args.command == "demo":
             return _demo(Path(args.dir))
         if args.command == "sync":
-            return _sync(args.config, dry_run=args.dry_run, as_json=args.json)
+            return _sync(args.config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet)
     except UserError as exc:
         sys.stderr.write(f"sheetsync: {exc}\n")
         return int(exc.exit_code)
@@ -136,28 +155,27 @@ def _demo(folder: Path) -> int:
         print(f"Created a sample workspace in {folder}")
     else:
         print(f"Using the existing demo workspace in {folder}")
-    code = _sync(str(config), dry_run=False, as_json=False)
+    code = _sync(str(config), dry_run=False, as_json=False, style="table")
     print(f"\nLook at: {folder / 'register.xlsx'} (status columns), "
           f"{folder / 'calendar.ics'}, {folder / 'drafts'}/")
     # The sample has deliberately bad rows: their messages are the point of the demo.
     return int(ExitCode.OK) if code == ExitCode.ROW_PROBLEMS else code
 
 
-def _sync(config_path: str | None, *, dry_run: bool, as_json: bool) -> int:
+def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
+          quiet: bool = False, style: str = "auto") -> int:
     from sheetsync.backends import open_workspace
-    from sheetsync.cli.output import print_plan, print_summary
+    from sheetsync.cli.console import show_report
     from sheetsync.core.config import load_config
     from sheetsync.engine import run_sync
 
     config = load_config(config_path)
     workspace = open_workspace(config)
     report = run_sync(workspace, dry_run=dry_run)
-    if as_json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=None))
-    else:
-        if dry_run:
-            print_plan(report, sys.stdout)
-        print_summary(report, workspace.register.describe(), sys.stdout)
+    # A table for a person at a terminal, one log line under cron, JSON for scripts.
+    show_report(report, workspace.register.describe(), sys.stdout, as_json=as_json,
+                quiet=quiet, style=style)
+    sys.stdout.flush()
     if report.tab_problems and not any(report.rows_read.values()):
         return int(ExitCode.CONFIG)
     if report.write_refused:

@@ -42,6 +42,8 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
                   f"{report.updated['draft']} updated (review and send them yourself)\n")
         out.write(f"  Cells written      {report.cells_written}"
                   f"{f' ({report.ids_assigned} new IDs)' if report.ids_assigned else ''}\n")
+    if report.digest is not None:
+        out.write(f"  Weekly digest      {digest_phrase(report)}\n")
     if report.failed:
         out.write(f"  Not done           {report.failed} (the next sync tries again)\n")
     if report.writes_skipped:
@@ -62,6 +64,23 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
             out.write(f"  {row.tab} row {row.row} ({row.key}): {text}\n")
         if len(problem_rows) > 50:
             out.write(f"  … and {len(problem_rows) - 50} more rows\n")
+
+
+def digest_phrase(report: SyncReport) -> str:
+    """The weekly digest's state in a few words (it has no row to show it)."""
+    step = report.digest
+    if step is None:
+        return ""
+    if report.digest_error:
+        return "not made this time; the next sync tries again"
+    if step.kind == "none":
+        why = step.intent.why_not
+        return "not drafted (see the note below)" if why.startswith("!") else why
+    if step.kind == "keep":
+        return "up to date in Drafts" if step.reason == "up to date" else step.reason
+    if report.dry_run:
+        return "would be made" if step.kind == "create" else "would be updated"
+    return "new in Drafts" if step.kind == "create" else "updated in Drafts"
 
 
 def _kind_of(tab_title: str) -> str:
