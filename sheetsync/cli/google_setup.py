@@ -42,7 +42,6 @@ def init_google(spreadsheet: str, config_path: str | None, out: TextIO) -> int:
     from sheetsync.backends.google.auth import load_credentials
     from sheetsync.backends.google.layout import create_spreadsheet, lay_out
     from sheetsync.backends.google.register import SheetsRegister
-    from sheetsync.core.schema import ALL_TABS
     from sheetsync.workspace.local_init import register_tables
 
     config = load_config(config_path, required=False)
@@ -58,12 +57,13 @@ def init_google(spreadsheet: str, config_path: str | None, out: TextIO) -> int:
     workspace = open_google_workspace(google, config.base_dir, credentials=credentials)
     register = workspace.register
     assert isinstance(register, SheetsRegister)
-    notes = {(spec.name, c.name): c.note for spec in ALL_TABS for c in spec.columns if c.note}
-    report = lay_out(register, register_tables(None), notes=notes)
-    for title in report.created:
-        out.write(f"  added tab {title}\n")
-    for title in report.filled:
-        out.write(f"  filled empty tab {title}\n")
+    changes = lay_out(register, register_tables(None))
+    # Tabs holding data get only what they lack; say what that was.
+    for line in changes.lines():
+        out.write(f"  {line}\n")
+    if not changes.changed:
+        out.write("  every tab, column, dropdown and highlight is already there; "
+                  "nothing changed\n")
     _write_config(config, spreadsheet_id, out)
     return int(ExitCode.OK)
 

@@ -204,3 +204,22 @@ class LayoutChanges:
 
 def listing(names: list[str]) -> str:
     return ", ".join(names)
+
+
+def describe_additions(*, froze: bool, dropdowns: list[str], dates: list[str],
+                       highlights: list[str], marked: list[str], notes: int) -> list[str]:
+    """How ``init`` reports what it added to one existing tab (both backends say the same)."""
+    said: list[str] = []
+    if froze:
+        said.append("froze the header row")
+    if dropdowns:
+        said.append("dropdowns on " + listing(dropdowns))
+    if dates:
+        said.append("date checks on " + listing(dates))
+    if highlights:
+        said.append("highlights: " + listing(highlights))
+    if marked:
+        said.append("marked sheetsync's columns (grey, with a warning): " + listing(marked))
+    if notes:
+        said.append(f"notes on {notes} headers")
+    return said

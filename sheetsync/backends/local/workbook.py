@@ -48,6 +48,7 @@ from sheetsync.core.layout import (
     LayoutChanges,
     ListFrom,
     TabLayout,
+    describe_additions,
     listing,
 )
 from sheetsync.core.ports import CellValue
@@ -389,10 +390,9 @@ class _XlsxLayout:
 
     def _lay_out(self, place: _TabPlace) -> list[str]:
         ws, tab = place.ws, place.tab
-        said: list[str] = []
-        if ws.freeze_panes is None and tab.frozen_rows:
+        froze = ws.freeze_panes is None and tab.frozen_rows > 0
+        if froze:
             ws.freeze_panes = f"A{tab.frozen_rows + 1}"
-            said.append("froze the header row")
         present = [(c, place.columns[c.name]) for c in tab.columns if c.name in place.columns]
         noted = 0
         for column, col in present:
@@ -407,18 +407,8 @@ class _XlsxLayout:
         highlights = [h.label for h in tab.highlights
                       if h.column in place.columns and self._add_highlight(place, h)]
         marked = [c.name for c, col in present if c.tool_owned and self._mark_tool(ws, c, col)]
-        if dropdowns:
-            said.append("dropdowns on " + listing(dropdowns))
-        if dates:
-            said.append("date checks on " + listing(dates))
-        if highlights:
-            said.append("highlights: " + listing(highlights))
-        if marked:
-            said.append("marked sheetsync's columns (grey, with a warning note): "
-                        + listing(marked))
-        if noted:
-            said.append(f"notes on {noted} headers")
-        return said
+        return describe_additions(froze=froze, dropdowns=dropdowns, dates=dates,
+                                  highlights=highlights, marked=marked, notes=noted)
 
     # ------------------------------------------------------------- checks
 
