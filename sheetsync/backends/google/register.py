@@ -79,6 +79,20 @@ META_FIELDS = (
     "spreadsheetId,properties(title,timeZone),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)))"
 )
+# The read: titles, ids, grid sizes, time zone AND every cell's value, in one
+# spreadsheets.get. A field mask that names ``sheets.data`` returns grid data (Google
+# ignores ``includeGridData`` when a mask is set), and ``effectiveValue`` is the
+# unformatted value: numbers and dates as numbers (dates as serial numbers), text as text,
+# a formula's result rather than the formula.
+READ_FIELDS = (
+    "spreadsheetId,properties(title,timeZone),"
+    "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)),"
+    "data(startRow,startColumn,rowData(values(effectiveValue))))"
+)
+# ErrorValue.type -> what the values API returns for that cell with UNFORMATTED_VALUE.
+ERROR_TEXTS = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
+               "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A",
+               "LOADING": "Loading...", "ERROR": "#ERROR!"}
 STATE_MIN_ROWS = 200
 SERIAL_EPOCH = dt.date(1899, 12, 30)
 
@@ -188,6 +202,51 @@ def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
     while out and not out[-1]:
         out.pop()
     return out
+
+
+_SCALARS = frozenset({"stringValue", "numberValue", "boolValue", "effectiveValue"})
+
+
+def _compact(pairs: list[tuple[str, Any]]) -> Any:
+    """``json`` object hook for the grid read: every cell object becomes its bare value
+    as it is parsed (``{"effectiveValue": {"numberValue": 3}}`` -> 3, ``{}`` -> None).
+
+    Parsing 10,000 rows into a dict per cell (and one per value) would need hundreds of
+    megabytes at once; collapsing them while parsing keeps the read as light as the
+    values API's plain lists. Safe because the field mask leaves no other object with
+    these single keys in the response.
+    """
+    if not pairs:
+        return None
+    if len(pairs) == 1:
+        key, value = pairs[0]
+        if key in _SCALARS:
+            return value
+        if key == "errorValue":
+            kind = value.get("type", "ERROR") if isinstance(value, dict) else "ERROR"
+            return ERROR_TEXTS.get(str(kind), "#ERROR!")
+    return dict(pairs)
+
+
+def _grid_values(sheet: dict[str, Any]) -> list[list[Any]]:
+    """A sheet's cell values, as the values API gives them: rows of values from A1,
+    without trailing empty cells or rows."""
+    rows: list[list[Any]] = []
+    for block in sheet.get("data") or []:
+        if not block:
+            continue
+        top, left = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
+        for i, row in enumerate(block.get("rowData") or []):
+            values = list(row.get("values") or []) if isinstance(row, dict) else []
+            while values and (values[-1] is None or values[-1] == ""):
+                values.pop()
+            while len(rows) <= top + i:
+                rows.append([])
+            if values:
+                rows[top + i] = [None] * left + values
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
 
 
 def _spec_for(title: str) -> TabSpec | None:
@@ -341,9 +400,15 @@ def plan_cell_writes(tabs: dict[str, _TabNow], writes: Sequence[CellWrite]) -> _
     return plan
 
 
-def cell_ranges(cells: dict[tuple[str, int, int], str]) -> list[dict[str, Any]]:
-    """One ValueRange per run of adjacent cells in a row (never more than was asked)."""
-    data: list[dict[str, Any]] = []
+def cell_requests(cells: dict[tuple[str, int, int], str], sheet_ids: dict[str, int]
+                  ) -> list[dict[str, Any]]:
+    """One ``updateCells`` per run of adjacent cells in a row (never more than was asked).
+
+    Only ``userEnteredValue`` is written, as a ``stringValue``: like ``RAW`` input, text
+    stays text ("=HYPERLINK(...)" is not a formula, "00123" is not a number), and the
+    cells' formatting, notes and validation are left alone.
+    """
+    requests: list[dict[str, Any]] = []
     by_row: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
     for (title, row, col), value in cells.items():
         by_row[(title, row)][col] = value
@@ -351,19 +416,52 @@ def cell_ranges(cells: dict[tuple[str, int, int], str]) -> list[dict[str, Any]]:
         run: list[int] = []
         for col in sorted(cols):
             if run and col != run[-1] + 1:
-                data.append(_range(title, row, run, cols))
+                requests.append(_update_cells(sheet_ids[title], row - 1, run[0],
+                                              [[cols[c] for c in run]]))
                 run = []
             run.append(col)
         if run:
-            data.append(_range(title, row, run, cols))
-    return data
+            requests.append(_update_cells(sheet_ids[title], row - 1, run[0],
+                                          [[cols[c] for c in run]]))
+    return requests
 
 
-def _range(title: str, row: int, run: list[int], cols: dict[int, str]) -> dict[str, Any]:
-    first, last = column_letter(run[0]), column_letter(run[-1])
-    a1 = f"{first}{row}" if len(run) == 1 else f"{first}{row}:{last}{row}"
-    return {"range": f"{quote_title(title)}!{a1}", "majorDimension": "ROWS",
-            "values": [[cols[c] for c in run]]}
+def _update_cells(sheet_id: int, row: int, col: int, rows: Sequence[Sequence[str]]
+                  ) -> dict[str, Any]:
+    """An ``updateCells`` request at 0-based (row, col); "" clears the cell."""
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": col},
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} if v else {}
+                             for v in r]} for r in rows],
+        "fields": "userEnteredValue"}}
+
+
+def state_requests(sheet_id: int, new: Sequence[Sequence[str]],
+                   old: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+    """The state tab's rows that differ from what was read, as runs of whole rows.
+
+    A sync that changes a few objects rewrites a few state rows, not all of them (the
+    state of a 10,000-row register is tens of thousands of rows). Rows the new state no
+    longer has are blanked.
+    """
+    width = max([len(STATE_HEADER)] + [len(r) for r in new] + [len(r) for r in old])
+
+    def padded(row: Sequence[str]) -> list[str]:
+        return list(row) + [""] * (width - len(row))
+
+    new_rows = [padded(r) for r in new]
+    old_rows = [padded(r) for r in old]
+    new_rows += [[""] * width for _ in range(max(0, len(old_rows) - len(new_rows)))]
+    requests: list[dict[str, Any]] = []
+    start: int | None = None
+    for i in range(len(new_rows) + 1):
+        differs = i < len(new_rows) and (i >= len(old_rows) or new_rows[i] != old_rows[i])
+        if differs and start is None:
+            start = i
+        elif not differs and start is not None:
+            requests.append(_update_cells(sheet_id, start, 0, new_rows[start:i]))
+            start = None
+    return requests
 
 
 # ------------------------------------------------------------------------ the register
@@ -429,9 +527,9 @@ class SheetsRegister:
 
     def read(self) -> RegisterSnapshot:
         with self._errors("read"):
-            meta = self._fetch_meta()
+            meta, grids = self._fetch_grid()
             titles = list(meta.sheets)
-            values = self._batch_get(titles) if titles else []
+            values = [grids.get(t, []) for t in titles]
         tabs: list[RawTab] = []
         state_rows: tuple[tuple[str, ...], ...] = ()
         for title, rows in zip(titles, values, strict=True):
@@ -466,10 +564,11 @@ class SheetsRegister:
         state_changed = _norm_state(new_state) != _norm_state(snapshot.state_rows)
         if not writes and not state_changed:
             return WriteReport()
-        old_height = len(snapshot.state_rows)
+
+        old_state = [list(r) for r in snapshot.state_rows]
 
         def attempt() -> WriteReport:
-            return self._write_once(writes, new_state if state_changed else None, old_height)
+            return self._write_once(writes, new_state if state_changed else None, old_state)
 
         try:
             # One attempt = re-read, re-locate, write. A retry after a backoff re-reads, so
@@ -486,14 +585,30 @@ class SheetsRegister:
     def _fetch_meta(self) -> _Meta:
         data = self._http.fetch_sheet_metadata(
             self.spreadsheet_id, params={"includeGridData": "false", "fields": META_FIELDS})
-        props = data.get("properties", {})
+        return self._take_meta(data)
+
+    def _fetch_grid(self) -> tuple[_Meta, dict[str, list[list[Any]]]]:
+        """Metadata and every tab's values in one ``spreadsheets.get``."""
+        from gspread.urls import SPREADSHEET_URL
+
+        response = self._http.request(
+            "get", SPREADSHEET_URL % self.spreadsheet_id,
+            params={"includeGridData": "true", "fields": READ_FIELDS})
+        data = json.loads(response.content, object_pairs_hook=_compact) or {}
+        meta = self._take_meta(data)
+        grids = {str((sheet.get("properties") or {}).get("title", "")): _grid_values(sheet)
+                 for sheet in data.get("sheets") or []}
+        return meta, grids
+
+    def _take_meta(self, data: dict[str, Any]) -> _Meta:
+        props = data.get("properties") or {}
         meta = _Meta(title=str(props.get("title", "")),
                      time_zone=props.get("timeZone") or None)
-        for sheet in data.get("sheets", []):
-            p = sheet.get("properties", {})
+        for sheet in data.get("sheets") or []:
+            p = sheet.get("properties") or {}
             if p.get("sheetType", "GRID") != "GRID":
                 continue  # charts on their own sheet hold no cells
-            grid = p.get("gridProperties", {})
+            grid = p.get("gridProperties") or {}
             meta.sheets[str(p.get("title", ""))] = _Sheet(
                 sheet_id=int(p.get("sheetId", 0)), title=str(p.get("title", "")),
                 rows=int(grid.get("rowCount", 0)), columns=int(grid.get("columnCount", 0)),
@@ -521,21 +636,41 @@ class SheetsRegister:
             self._http.retry_reads = previous
 
     def _write_once(self, writes: Sequence[CellWrite], state: list[list[str]] | None,
-                    old_height: int) -> WriteReport:
+                    old_state: list[list[str]], *, again: bool = True) -> WriteReport:
+        """Re-read, re-locate, then one ``spreadsheets.batchUpdate`` with everything:
+        the state tab's creation or growth (if needed), every status cell and the state
+        rows that changed. Its requests apply all together or not at all."""
         report = WriteReport()
-        data: list[dict[str, Any]] = []
+        requests: list[dict[str, Any]] = []
         if writes:
             tabs = self._tabs_now(sorted({w.row.tab for w in writes}))
             plan = plan_cell_writes(tabs, writes)
             report.written = plan.written
             report.skipped = plan.skipped
-            data += cell_ranges(plan.cells)
+            meta = self._meta or self._fetch_meta()
+            ids = {t: meta.sheets[t].sheet_id for t in tabs if t in meta.sheets}
+            requests += cell_requests({k: v for k, v in plan.cells.items() if k[0] in ids},
+                                      ids)
+        state_tab: _Sheet | None = None
         if state is not None:
-            self._ensure_state_tab(len(state), max((len(r) for r in state), default=0))
-            data.append(self._state_range(state, old_height))
-        if data:
-            self._http.values_batch_update(
-                self.spreadsheet_id, body={"valueInputOption": "RAW", "data": data})
+            width = max([len(STATE_HEADER)] + [len(r) for r in state])
+            state_tab, shape = self._state_tab_requests(max(len(state), len(old_state)), width)
+            new_tab = bool(shape) and "addSheet" in shape[0]
+            requests = shape + requests + state_requests(
+                state_tab.sheet_id, state, [] if new_tab else old_state)
+        if not requests:
+            return report
+        try:
+            self._http.batch_update(self.spreadsheet_id, {"requests": requests})
+        except Exception as exc:
+            if again and error_status(exc) == 400 and "already exists" in str(exc):
+                # The state tab was made meanwhile (an earlier attempt whose answer was
+                # lost, or another sync): look again and write into it.
+                self._fetch_meta()
+                return self._write_once(writes, state, old_state, again=False)
+            raise
+        if state_tab is not None and self._meta is not None:
+            self._meta.sheets[STATE_TAB] = state_tab
         return report
 
     def _tabs_now(self, titles: Sequence[str]) -> dict[str, _TabNow]:
@@ -550,46 +685,35 @@ class SheetsRegister:
         values = self._batch_get(present)
         return {t: _TabNow.build(t, v) for t, v in zip(present, values, strict=True)}
 
-    def _ensure_state_tab(self, height: int, width: int) -> None:
+    def _state_tab_requests(self, height: int, width: int
+                            ) -> tuple[_Sheet, list[dict[str, Any]]]:
+        """The state tab (as it will be), and the requests that create or grow it first.
+
+        A new tab gets a sheet id chosen here, so that the cells written into it can go
+        in the same ``batchUpdate`` as its ``addSheet``.
+        """
         meta = self._meta or self._fetch_meta()
-        width = max(width, len(STATE_HEADER))
         sheet = meta.sheets.get(STATE_TAB)
         if sheet is None:
             rows = max(STATE_MIN_ROWS, height * 2)
-            body: dict[str, Any] = {"requests": [{"addSheet": {"properties": {
-                "title": STATE_TAB, "hidden": True,
-                "gridProperties": {"rowCount": rows, "columnCount": width}}}}]}
-            try:
-                reply = self._http.batch_update(self.spreadsheet_id, body)
-            except Exception as exc:
-                if error_status(exc) == 400 and "already exists" in str(exc):
-                    self._fetch_meta()  # made by an earlier attempt or another sync
-                    return self._ensure_state_tab(height, width)
-                raise
-            props = (reply.get("replies") or [{}])[0].get("addSheet", {}).get("properties", {})
-            meta.sheets[STATE_TAB] = _Sheet(int(props.get("sheetId", 0)), STATE_TAB, rows,
-                                            width, True)
-            return
+            taken = {s.sheet_id for s in meta.sheets.values()}
+            sheet_id = 1_000_000_000 + int(hashlib.sha256(
+                self.spreadsheet_id.encode()).hexdigest()[:8], 16) % 1_000_000_000
+            while sheet_id in taken:
+                sheet_id += 1
+            new = _Sheet(sheet_id, STATE_TAB, rows, width, True)
+            return new, [{"addSheet": {"properties": {
+                "sheetId": sheet_id, "title": STATE_TAB, "hidden": True,
+                "gridProperties": {"rowCount": rows, "columnCount": width}}}}]
         if sheet.rows >= height and sheet.columns >= width:
-            return
+            return sheet, []
         rows = max(sheet.rows, height * 2 if sheet.rows < height else sheet.rows)
         columns = max(sheet.columns, width)
-        body = {"requests": [{"updateSheetProperties": {
+        grown = _Sheet(sheet.sheet_id, STATE_TAB, rows, columns, sheet.hidden)
+        return grown, [{"updateSheetProperties": {
             "properties": {"sheetId": sheet.sheet_id,
                            "gridProperties": {"rowCount": rows, "columnCount": columns}},
-            "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]}
-        self._http.batch_update(self.spreadsheet_id, body)
-        meta.sheets[STATE_TAB] = _Sheet(sheet.sheet_id, STATE_TAB, rows, columns, sheet.hidden)
-
-    @staticmethod
-    def _state_range(state: list[list[str]], old_height: int) -> dict[str, Any]:
-        width = max([len(STATE_HEADER)] + [len(r) for r in state])
-        rows = [r + [""] * (width - len(r)) for r in state]
-        # Blank out what the old state had below the new one.
-        rows += [[""] * width for _ in range(max(0, old_height - len(rows)))]
-        last = column_letter(width - 1)
-        return {"range": f"{quote_title(STATE_TAB)}!A1:{last}{max(1, len(rows))}",
-                "majorDimension": "ROWS", "values": rows or [[""] * width]}
+            "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:

@@ -762,7 +762,9 @@ class SheetsService(Service):
 
     # ========================================================= spreadsheets
     def _resource(self, ss: Spreadsheet, include_grid: bool = False,
-                  ranges: list[str] | None = None) -> dict[str, Any]:
+                  ranges: list[str] | None = None, lean: bool = False) -> dict[str, Any]:
+        """The Spreadsheet resource. ``lean``: the caller's field mask keeps only cell
+        values (``effectiveValue``), so the rest of the grid data is not built at all."""
         wanted: dict[int, list[Region]] | None = None
         if ranges:
             wanted = {}
@@ -777,7 +779,7 @@ class SheetsService(Service):
             if include_grid:
                 regions = (wanted or {}).get(sheet.id) or [
                     (sheet, 0, 0, sheet.row_count, sheet.col_count)]
-                entry["data"] = [self._grid_data(ss, r) for r in regions]
+                entry["data"] = [self._grid_data(ss, r, lean) for r in regions]
             if sheet.merges:
                 entry["merges"] = copy.deepcopy(sheet.merges)
             if sheet.cond_formats:
@@ -801,13 +803,19 @@ class SheetsService(Service):
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{ss.id}/edit"
         return out
 
-    def _grid_data(self, ss: Spreadsheet, region: Region) -> dict[str, Any]:
+    def _grid_data(self, ss: Spreadsheet, region: Region, lean: bool = False
+                   ) -> dict[str, Any]:
         sheet, r0, c0, r1, c1 = region
         row_data = []
         for r in range(r0, min(r1, len(sheet.cells))):
             values = []
             for c in range(c0, min(c1, len(sheet.cells[r]))):
-                values.append(_cell_data(sheet.get(r, c), ss.locale))
+                cell = sheet.get(r, c)
+                if lean:
+                    values.append({"effectiveValue": _extended(cell.value)}
+                                  if cell is not None and not cell.empty else {})
+                else:
+                    values.append(_cell_data(cell, ss.locale))
             while values and not values[-1]:
                 values.pop()
             row_data.append({"values": values} if values else {})
@@ -819,6 +827,8 @@ class SheetsService(Service):
         if c0:
             data["startColumn"] = c0
         data["rowData"] = row_data
+        if lean:
+            return data
         data["rowMetadata"] = [self._dim_meta(ss, sheet, ROWS, r) for r in range(r0, r1)]
         data["columnMetadata"] = [self._dim_meta(ss, sheet, COLUMNS, c) for c in range(c0, c1)]
         return data
@@ -849,7 +859,8 @@ class SheetsService(Service):
     @route("sheets.spreadsheets.get")
     def get(self, params: dict[str, Any], body: Any) -> dict[str, Any]:
         ss = self.spreadsheet(params["spreadsheetId"])
-        return self._resource(ss, bool(params.get("includeGridData")), params.get("ranges"))
+        grid, lean = _grid_wanted(params)
+        return self._resource(ss, grid, params.get("ranges"), lean)
 
     @route("sheets.spreadsheets.getByDataFilter")
     def get_by_data_filter(self, params: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -1523,23 +1534,57 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _grid_wanted(params: dict[str, Any]) -> tuple[bool, bool]:
+    """(include grid data, only cell values) for a spreadsheets.get.
+
+    As in Sheets: with a field mask, ``includeGridData`` is ignored and the mask alone
+    decides whether ``sheets.data`` is returned.
+    """
+    fields = params.get("fields")
+    if not fields:
+        return bool(params.get("includeGridData")), False
+    from .discovery import parse_fields
+
+    tree = parse_fields(fields)
+    if "*" in tree:
+        return True, False
+    sheets = tree.get("sheets", {})
+    if sheets is None:
+        return True, False
+    data = sheets.get("data", {})
+    if data is None or "data" not in sheets:
+        return "data" in sheets, False
+    # Only rowData.values.effectiveValue (and positions) asked for: skip the rest.
+    lean = set(data) <= {"rowData", "startRow", "startColumn"} and (
+        data.get("rowData") or {}).get("values") == {"effectiveValue": None}
+    return True, lean
+
+
+# Error values as Sheets reports them (ErrorValue.type): the text a cell shows for each.
+ERROR_TYPES = {"#NULL!": "NULL_VALUE", "#DIV/0!": "DIVIDE_BY_ZERO", "#VALUE!": "VALUE",
+               "#REF!": "REF", "#NAME?": "NAME", "#NUM!": "NUM", "#N/A": "N_A",
+               "#ERROR!": "ERROR"}
+
+
+def _extended(v: Any) -> dict[str, Any]:
+    """A cell value as an ExtendedValue (numbers print like the values API: 3, not 3.0)."""
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, (int, float)):
+        return {"numberValue": cells._num(float(v))}
+    if isinstance(v, str) and v in ERROR_TYPES:
+        return {"errorValue": {"type": ERROR_TYPES[v], "message": v}}
+    return {"stringValue": v}
+
+
 def _cell_data(cell: Cell | None, locale: str) -> dict[str, Any]:
     if cell is None:
         return {}
     out: dict[str, Any] = {}
     if not cell.empty:
-        def extended(v: Any) -> dict[str, Any]:
-            if isinstance(v, bool):
-                return {"boolValue": v}
-            if isinstance(v, (int, float)):
-                return {"numberValue": v}
-            if isinstance(v, str) and v.startswith("#"):
-                return {"errorValue": {"type": "ERROR", "message": v}}
-            return {"stringValue": v}
-
         out["userEnteredValue"] = ({"formulaValue": cell.formula} if cell.formula
-                                   else extended(cell.value))
-        out["effectiveValue"] = extended(cell.value)
+                                   else _extended(cell.value))
+        out["effectiveValue"] = _extended(cell.value)
         out["formattedValue"] = cells.formatted(cell, locale)
     if cell.fmt:
         out["userEnteredFormat"] = copy.deepcopy(cell.fmt)

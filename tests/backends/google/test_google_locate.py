@@ -7,10 +7,11 @@ import pytest
 from sheetsync.backends.google import parse_spreadsheet_id
 from sheetsync.backends.google.register import (
     _TabNow,
-    cell_ranges,
+    cell_requests,
     column_letter,
     plan_cell_writes,
     quote_title,
+    state_requests,
 )
 from sheetsync.core.ports import CellWrite, RowRef, fingerprint_cells
 from sheetsync.errors import ConfigError
@@ -106,13 +107,32 @@ def test_missing_tab() -> None:
     assert "not in the spreadsheet" in plan.skipped[0].reason
 
 
-def test_ranges_are_per_cell_runs() -> None:
-    data = cell_ranges({("Referrals", 5, 6): "a", ("Referrals", 5, 7): "b",
-                        ("Referrals", 5, 8): "c", ("Referrals", 2, 0): "R1",
-                        ("O'Brien tab", 3, 27): "x"})
-    assert [d["range"] for d in data] == ["'O''Brien tab'!AB3", "'Referrals'!A2",
-                                          "'Referrals'!G5:I5"]
-    assert data[2]["values"] == [["a", "b", "c"]]
+def test_writes_are_per_cell_runs_of_text() -> None:
+    data = [r["updateCells"] for r in cell_requests(
+        {("Referrals", 5, 6): "a", ("Referrals", 5, 7): "b", ("Referrals", 5, 8): "",
+         ("Referrals", 2, 0): "R1", ("O'Brien tab", 3, 27): "=HYPERLINK(x)"},
+        {"Referrals": 7, "O'Brien tab": 9})]
+    assert [d["start"] for d in data] == [
+        {"sheetId": 9, "rowIndex": 2, "columnIndex": 27},
+        {"sheetId": 7, "rowIndex": 1, "columnIndex": 0},
+        {"sheetId": 7, "rowIndex": 4, "columnIndex": 6}]
+    assert all(d["fields"] == "userEnteredValue" for d in data)  # formats stay
+    # Text stays text (like RAW), and "" clears the cell.
+    assert data[0]["rows"] == [{"values": [{"userEnteredValue": {"stringValue": "=HYPERLINK(x)"}}]}]
+    assert data[2]["rows"] == [{"values": [{"userEnteredValue": {"stringValue": "a"}},
+                                           {"userEnteredValue": {"stringValue": "b"}}, {}]}]
+
+
+def test_state_writes_only_rows_that_changed() -> None:
+    old = [["key", "kind"], ["#version", "1"], ["a", "event"], ["b", "draft"], ["c", "x"]]
+    new = [["key", "kind"], ["#version", "1"], ["a", "event", "id2"], ["b", "draft"]]
+    data = [r["updateCells"] for r in state_requests(4, new, old)]
+    assert [(d["start"]["sheetId"], d["start"]["rowIndex"]) for d in data] == [(4, 2), (4, 4)]
+    texts = [[[v.get("userEnteredValue", {}).get("stringValue", "") for v in r["values"]]
+              for r in d["rows"]] for d in data]
+    assert texts[0][0][:3] == ["a", "event", "id2"]
+    assert set(texts[1][0]) == {""}  # a row the new state no longer has is blanked
+    assert state_requests(4, new, new) == []
 
 
 def test_a1_helpers() -> None:

@@ -23,9 +23,39 @@ def sync(ws: Any, **kw: Any) -> Any:
     return run_sync(ws, clock=NOON_UTC, **kw)
 
 
+def is_lock_call(request: Any) -> bool:
+    """The run lock's own batchUpdates (take: adds the lock tab; give back: deletes it)."""
+    if not request.method_id.endswith("spreadsheets.batchUpdate"):
+        return False
+    body = (request.body or b"").decode("utf-8")
+    parts = request.json().get("requests") or []
+    return "_sheetsync_lock" in body or (bool(parts) and all(
+        set(p) == {"deleteSheet"} for p in parts))
+
+
+def is_status_write(request: Any) -> bool:
+    """The sync's one write: a batchUpdate of cells (not the run lock's own tab)."""
+    return request.method_id.endswith("spreadsheets.batchUpdate") and \
+        not is_lock_call(request) and b"updateCells" in (request.body or b"")
+
+
 def sheet_calls(fake: FakeGoogle) -> Counter[str]:
-    return Counter({m.removeprefix("sheets."): n for (api, m), n in fake.calls.items()
-                    if api == SHEETS})
+    """Sheets requests of the sync itself (the run lock's take and give-back aside)."""
+    return Counter(r.method_id.removeprefix("sheets.") for r in fake.log
+                   if r.api == SHEETS and not is_lock_call(r))
+
+
+def fail_status_writes(h: GoogleHarness, times: int | None) -> Any:
+    """Answer the sync's write with 503 (``times`` times; None: always)."""
+    left = [times]
+
+    def hook(request: Any) -> None:
+        if is_status_write(request) and (left[0] is None or left[0] > 0):
+            if left[0] is not None:
+                left[0] -= 1
+            h.fake.faults.add("sheets", "spreadsheets.batchUpdate", 503)
+
+    return h.fake.before_request(hook)
 
 
 def many_checkins(n: int) -> dict[str, Any]:
@@ -60,20 +90,18 @@ def assert_events_match_rows(h: GoogleHarness) -> None:
 # ----------------------------------------------------------------------- budgets
 
 
-def test_read_costs_one_metadata_call_and_one_batch_get() -> None:
+def test_read_costs_one_call_for_metadata_and_values() -> None:
     h = GoogleHarness()
     ws = h.workspace(many_checkins(3))
     h.fake.reset_counters()
     snap = ws.register.read()
-    assert sheet_calls(h.fake) == {"spreadsheets.get": 1, "spreadsheets.values.batchGet": 1}
+    assert sheet_calls(h.fake) == {"spreadsheets.get": 1}
     assert snap.time_zone == "Europe/London"
     tab = snap.tab("Check-ins")
     assert tab is not None
     date_col = tab.header.index("Treatment date")
     assert isinstance(tab.rows[0].cells[date_col], (int, float))  # a serial number
-    query = h.fake.log[-1].query
-    assert query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
-    assert query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
+    assert "effectiveValue" in h.fake.log[-1].query["fields"][0]  # unformatted values
 
 
 def test_500_rows_one_values_write_and_unchanged_run_writes_nothing() -> None:
@@ -83,10 +111,9 @@ def test_500_rows_one_values_write_and_unchanged_run_writes_nothing() -> None:
     first = sync(ws)
     assert first.ids_assigned == 500 and first.failed == 0
     calls = sheet_calls(h.fake)
-    assert calls["spreadsheets.get"] == 1
-    assert calls["spreadsheets.values.batchUpdate"] == 1
-    assert calls["spreadsheets.batchUpdate"] == 1  # the hidden state tab, first run only
-    assert calls["spreadsheets.values.batchGet"] == 2  # the read, and the write-time check
+    assert calls["spreadsheets.get"] == 1  # the read
+    assert calls["spreadsheets.values.batchGet"] == 1  # the write-time check
+    assert calls["spreadsheets.batchUpdate"] == 1  # the write, with the new state tab
     assert h.fake.calls["calendar", "events.insert"] == 500
     assert h.fake.round_trips["calendar"] == 10  # batches of 50
     assert h.fake.calls["gmail", "users.drafts.create"] == first.created["draft"] > 0
@@ -95,7 +122,7 @@ def test_500_rows_one_values_write_and_unchanged_run_writes_nothing() -> None:
     h.fake.reset_counters()
     second = sync(ws)
     assert second.cells_written == 0 and second.failed == 0
-    assert sheet_calls(h.fake) == {"spreadsheets.get": 1, "spreadsheets.values.batchGet": 1}
+    assert sheet_calls(h.fake) == {"spreadsheets.get": 1}
     assert h.fake.calls["calendar", "events.list"] == 1  # one page, not 500 gets
     assert h.fake.calls["gmail", "users.drafts.list"] == 1
     assert h.fake.calls.for_api("calendar") + h.fake.calls.for_api("gmail") == 2
@@ -105,8 +132,7 @@ def test_500_rows_one_values_write_and_unchanged_run_writes_nothing() -> None:
     third = sync(ws)
     assert third.updated["event"] == 1
     calls = sheet_calls(h.fake)
-    assert calls["spreadsheets.values.batchUpdate"] == 1
-    assert calls["spreadsheets.batchUpdate"] == 0
+    assert calls["spreadsheets.batchUpdate"] == 1
     assert_events_match_rows(h)
 
 
@@ -169,8 +195,15 @@ def test_values_are_raw_text() -> None:
     h = GoogleHarness()
     ws = h.workspace(tables(checkins=[checkin()]))
     sync(ws)
-    writes = [r for r in h.fake.log if r.method_id.endswith("values.batchUpdate")]
-    assert writes and all(r.json()["valueInputOption"] == "RAW" for r in writes)
+    writes = [r for r in h.fake.log if is_status_write(r)]
+    assert writes
+    for request in writes:
+        for part in request.json()["requests"]:
+            if "updateCells" in part:  # text as typed: never a formula, number or date
+                assert part["updateCells"]["fields"] == "userEnteredValue"
+                values = [v for row in part["updateCells"]["rows"] for v in row["values"]]
+                assert all(set(v.get("userEnteredValue", {})) <= {"stringValue"}
+                           for v in values)
     cell = h.fake.sheets.cell(h.sid, "Check-ins", "A2")
     assert cell is not None and cell.value == "C-0001"
 
@@ -184,7 +217,7 @@ class Crash(Exception):
 
 def crash_before_state_is_written(h: GoogleHarness) -> Any:
     def hook(request: Any) -> None:
-        if request.method_id.endswith("values.batchUpdate"):
+        if is_status_write(request):
             raise Crash()
 
     return h.fake.before_request(hook)
@@ -278,7 +311,7 @@ def test_sheets_429_retry_after_is_honoured() -> None:
     waits: list[float] = []
     h = GoogleHarness(policy=no_wait_policy(waits))
     ws = h.workspace(tables(checkins=[checkin()]))
-    h.fake.faults.add("sheets", "values.batchGet", 429, retry_after=7)
+    h.fake.faults.add("sheets", "spreadsheets.get", 429, retry_after=7)
     snap = ws.register.read()
     assert snap.tab("Check-ins") is not None
     assert waits == [7.0]
@@ -287,13 +320,13 @@ def test_sheets_429_retry_after_is_honoured() -> None:
 def test_sheets_write_retry_relocates_rows_first() -> None:
     h = GoogleHarness()
     ws = h.workspace(tables(checkins=[checkin(Client=c) for c in "ABC"]))
-    h.fake.faults.add("sheets", "values.batchUpdate", 503)
+    fail_status_writes(h, 1)
     h.fake.reset_counters()
     report = sync(ws)
     assert report.write_refused == "" or report.write_refused is None
     calls = sheet_calls(h.fake)
-    assert calls["spreadsheets.values.batchUpdate"] == 2
-    assert calls["spreadsheets.values.batchGet"] == 3  # read + one check per attempt
+    assert calls["spreadsheets.batchUpdate"] == 2
+    assert calls["spreadsheets.values.batchGet"] == 2  # one check per attempt
     assert [r["Client"] for r in rows_by_id(h, "Check-ins", "Check-in ID").values()] == \
         ["A", "B", "C"]
 
@@ -301,10 +334,10 @@ def test_sheets_write_retry_relocates_rows_first() -> None:
 def test_sheets_down_for_the_whole_write_reports_refused_and_loses_nothing() -> None:
     h = GoogleHarness()
     ws = h.workspace(tables(checkins=[checkin()]))
-    h.fake.faults.add("sheets", "values.batchUpdate", 503, times=None)
+    hook = fail_status_writes(h, None)
     report = sync(ws)
     assert report.write_refused and "next sync" in report.write_refused
-    h.fake.faults.clear()
+    h.fake.remove_hook(hook)
     again = sync(ws)
     assert again.created["event"] == 1  # the event made earlier was found (409), not copied
     assert len(h.live_events()) == 1
