@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sheetsync.core.fields import text_of
 from sheetsync.core.messages import message_id_for
@@ -29,7 +29,9 @@ from sheetsync.core.ports import (
     EventSpec,
     Known,
     Observation,
+    Register,
     RegisterSnapshot,
+    SyncLogRegister,
     Workspace,
     WriteReport,
 )
@@ -41,6 +43,7 @@ from sheetsync.core.status import column_texts, sync_status
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
 from sheetsync.playbook.digest import digest_row_key, plan_digest
+from sheetsync.synclog import log_entry, sync_log_rows
 
 log = logging.getLogger("sheetsync")
 
@@ -183,7 +186,8 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
     changed_state = new_state.to_rows()[3:] != state_rows_tail(snapshot)
     if writes or changed_state:
         new_state.last_sync = now.isoformat(timespec="seconds")
-        written = workspace.register.write(snapshot, writes, new_state.to_rows())
+        written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
+                         report, now)
         _note_write(report, written)
     log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d",
              sum(report.rows_read.values()), report.rows_with_problems,
@@ -304,6 +308,17 @@ def _fill_outcomes(report: SyncReport, parsed: ParsedRegister, plans: dict[str, 
             report.rows_with_problems += 1
         report.rows.append(RowOutcome(row.key, row.tab, row.raw.number, problems,
                                       steps.get(row.key, []), new))
+
+
+def _write(register: Register, snapshot: RegisterSnapshot, writes: list[CellWrite],
+           state_rows: list[list[str]], report: SyncReport, now: dt.datetime) -> WriteReport:
+    """The one write of a sync. The Sync log's new line rides in it, so a run that
+    writes nothing adds no line (``sheetsync.synclog``)."""
+    if not getattr(register, "keeps_sync_log", False):
+        return register.write(snapshot, writes, state_rows)
+    log_rows = sync_log_rows(snapshot, log_entry(report, now, len(writes)))
+    return cast(SyncLogRegister, register).write(snapshot, writes, state_rows,
+                                                 log_rows=log_rows)
 
 
 def _note_write(report: SyncReport, outcome: WriteReport) -> None:

@@ -153,6 +153,25 @@ class Register(Protocol):
         ...
 
 
+class SyncLogRegister(Register, Protocol):
+    """A register that also keeps the visible "Sync log" tab (``sheetsync.synclog``).
+
+    Optional: a register says it can by ``keeps_sync_log = True``. The engine then passes
+    the whole tab as ``log_rows`` to the same ``write`` (never a call of its own), and the
+    backend replaces the tab's content with it, creating the tab if needed.
+    """
+
+    keeps_sync_log: bool
+
+    def write(
+        self,
+        snapshot: RegisterSnapshot,
+        writes: Sequence[CellWrite],
+        state_rows: Sequence[Sequence[str]],
+        log_rows: Sequence[Sequence[str]] | None = None,
+    ) -> WriteReport: ...
+
+
 # ------------------------------------------------------------------ calendar & mailbox
 
 

@@ -32,6 +32,7 @@ from sheetsync.core.ports import (
     fingerprint_cells,
 )
 from sheetsync.core.schema import STATE_TAB
+from sheetsync.synclog import SYNC_LOG_TAB
 
 
 @dataclass
@@ -54,8 +55,12 @@ class MemoryRegister:
         state = tuple(tuple(text_of(c) for c in r) for r in self.tabs.get(STATE_TAB, []))
         return RegisterSnapshot(tuple(tabs), state, self.time_zone, str(self.version), "memory")
 
+    # Keeps the visible "Sync log" tab (ports.SyncLogRegister).
+    keeps_sync_log = True
+
     def write(self, snapshot: RegisterSnapshot, writes: Sequence[CellWrite],
-              state_rows: Sequence[Sequence[str]]) -> WriteReport:
+              state_rows: Sequence[Sequence[str]],
+              log_rows: Sequence[Sequence[str]] | None = None) -> WriteReport:
         self.writes += 1
         self.version += 1
         report = WriteReport()
@@ -69,6 +74,8 @@ class MemoryRegister:
             else:
                 report.written += 1
         self.tabs[STATE_TAB] = [list(r) for r in state_rows]
+        if log_rows is not None:
+            self.tabs[SYNC_LOG_TAB] = [list(r) for r in log_rows]
         return report
 
     def _write_one(self, write: CellWrite, target: int | None) -> str:

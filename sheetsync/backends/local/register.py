@@ -40,6 +40,8 @@ from typing import Any
 
 import openpyxl
 from openpyxl.cell.cell import MergedCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -55,6 +57,7 @@ from sheetsync.core.ports import (
 )
 from sheetsync.core.schema import STATE_TAB, normalise_header
 from sheetsync.errors import RegisterShapeError
+from sheetsync.synclog import SYNC_LOG_TAB
 
 from ._cells import cell_text, cell_value, clean_text
 
@@ -312,6 +315,9 @@ _DROPPED_PARTS = (
 class XlsxRegister:
     """A register kept in one .xlsx workbook (see the module docstring for the rules)."""
 
+    # Keeps the visible "Sync log" tab, replaced in the same save (ports.SyncLogRegister).
+    keeps_sync_log = True
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
@@ -427,13 +433,15 @@ class XlsxRegister:
         snapshot: RegisterSnapshot,
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
+        log_rows: Sequence[Sequence[str]] | None = None,
     ) -> WriteReport:
-        if _norm_state(state_rows) == _norm_state(snapshot.state_rows):
+        if _norm_state(state_rows) == _norm_state(snapshot.state_rows) and \
+                _log_unchanged(snapshot, log_rows):
             index = _SnapshotIndex(snapshot)
             if all(index.already_holds(w) for w in writes):
                 return WriteReport(written=len(writes))  # nothing to change: file untouched
         try:
-            return self._write(snapshot, writes, state_rows)
+            return self._write(snapshot, writes, state_rows, log_rows)
         except _Refused as refusal:
             return WriteReport(refused=str(refusal))
 
@@ -474,6 +482,7 @@ class XlsxRegister:
         snapshot: RegisterSnapshot,
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
+        log_rows: Sequence[Sequence[str]] | None = None,
     ) -> WriteReport:
         digest = _FileVersion.digest_of(snapshot.version)
         data = self._check_unchanged(digest)
@@ -514,6 +523,8 @@ class XlsxRegister:
             changed = True
 
         if self._replace_state(wb, state_rows):
+            changed = True
+        if log_rows is not None and _replace_log(wb, log_rows):
             changed = True
         if not changed:
             wb.close()
@@ -719,6 +730,44 @@ def _set_text(cell: Any, text: str) -> None:
         return
     cell.value = text
     cell.data_type = "s"
+
+
+def _log_unchanged(snapshot: RegisterSnapshot, log_rows: Sequence[Sequence[str]] | None
+                   ) -> bool:
+    if log_rows is None:
+        return True
+    wanted = normalise_header(SYNC_LOG_TAB)
+    tab = next((t for t in snapshot.tabs if normalise_header(t.title) == wanted), None)
+    current = [] if tab is None else [tab.header, *(r.cells for r in tab.rows)]
+    return _norm_state(current) == _norm_state(log_rows)
+
+
+# Widths for Time, Result, Rows read, Rows with problems, Events, Drafts, Cells, Notes.
+_LOG_WIDTHS = (20, 22, 10, 34, 20, 20, 13, 70)
+
+
+def _replace_log(wb: Workbook, rows: Sequence[Sequence[str]]) -> bool:
+    """Put ``rows`` into the visible Sync log tab, made at the end when missing; False
+    when it already held them. The tab is sheetsync's own: its content is replaced."""
+    ws = _find_sheet(wb, SYNC_LOG_TAB)
+    if ws is not None and _norm_state(_existing_rows(ws)) == _norm_state(rows):
+        return False
+    if ws is None:
+        ws = wb.create_sheet(SYNC_LOG_TAB)
+        ws.freeze_panes = "A2"
+        for col, width in enumerate(_LOG_WIDTHS, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+    elif ws.max_row:
+        ws.delete_rows(1, ws.max_row)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            text = clean_text("" if value is None else str(value))
+            if text:
+                cell = ws.cell(row=r, column=c)
+                _set_text(cell, text)
+                if r == 1:
+                    cell.font = Font(bold=True)
+    return True
 
 
 def _keep_state_tab_in_background(wb: Workbook, state: Worksheet) -> None:
