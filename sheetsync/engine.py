@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sheetsync.core.fields import text_of
+from sheetsync.core.guard import hold_mass_changes
+from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.ports import (
@@ -132,11 +135,26 @@ class SyncReport:
                 "failed": bool(self.digest_error), "reason": self.digest_error or step.reason}
 
 
-def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_now
-             ) -> SyncReport:
+def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_now,
+             accept_changes: bool = False) -> SyncReport:
+    """One sync. While it changes anything it holds the register's run lock
+    (``core.lock``), so two syncs never act at once: the one that loses raises
+    ``BusyError``. ``accept_changes`` lets through tabs the mass-change guard
+    (``core.guard``) would hold."""
+    lock = None if dry_run else RunLockHandle(workspace.register, clock)
+    try:
+        return _sync_once(workspace, dry_run, clock, lock, accept_changes)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
+               lock: RunLockHandle | None, accept_changes: bool) -> SyncReport:
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS)
+    hold_mass_changes(parsed, accept=accept_changes)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
     report = SyncReport(dry_run=dry_run, today=today, tab_problems=list(parsed.tab_problems),
@@ -163,7 +181,12 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
         _fill_outcomes(report, parsed, plans, steps, {})
         return report
 
-    results = _apply(workspace, [s for row_steps in steps.values() for s in row_steps])
+    every_step = [s for row_steps in steps.values() for s in row_steps]
+    if lock is not None and any(s.change is not None for s in every_step) \
+            and not lock.hold(snapshot):
+        # Another sync wrote the register after our read: plan again from what it left.
+        return _sync_once(workspace, dry_run, clock, lock, accept_changes)
+    results = _apply(workspace, every_step)
     for row_steps in steps.values():
         for step in row_steps:
             if step.change is None:
@@ -185,7 +208,11 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
 
     changed_state = new_state.to_rows()[3:] != state_rows_tail(snapshot)
     if writes or changed_state:
+        if lock is not None and not lock.hold(snapshot):
+            # Nothing was applied (the lock would be held already): safe to start over.
+            return _sync_once(workspace, dry_run, clock, lock, accept_changes)
         new_state.last_sync = now.isoformat(timespec="seconds")
+        new_state.write_token = uuid.uuid4().hex[:12]
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now)
         _note_write(report, written)

@@ -1,5 +1,16 @@
+import os
 import sys
 from pathlib import Path
 
+from hypothesis import HealthCheck, settings
+
 # tests/ holds shared builders; make them importable as a plain module.
 sys.path.insert(0, str(Path(__file__).parent))
+
+# Hypothesis: few examples when CI is set (the whole suite must stay fast on 2 cores).
+# Tests that run whole syncs cap their own examples with ``examples(N)`` (builders), so
+# this profile lowers them too.
+settings.register_profile("ci", max_examples=10, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
     sync.add_argument("--quiet", action="store_true",
                       help="print nothing unless something needs attention (for cron mail)")
+    sync.add_argument("--accept-changes", action="store_true",
+                      help="sync tabs that changed a lot since the last sync (read as "
+                           "empty, lost most rows or a column); without it they are held")
 
     preview = sub.add_parser(
         "preview", help="show what a row's drafts would say (changes nothing)",
@@ -126,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(Path(args.dir))
         if args.command == "sync":
-            return _sync(args.config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet)
+            return _sync(args.config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet,
+                         accept_changes=args.accept_changes)
     except UserError as exc:
         sys.stderr.write(f"sheetsync: {exc}\n")
         return int(exc.exit_code)
@@ -163,7 +167,8 @@ def _demo(folder: Path) -> int:
 
 
 def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
-          quiet: bool = False, style: str = "auto") -> int:
+          quiet: bool = False, style: str = "auto",
+          accept_changes: bool = False) -> int:
     from sheetsync.backends import open_workspace
     from sheetsync.cli.console import show_report
     from sheetsync.core.config import load_config
@@ -171,7 +176,7 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
 
     config = load_config(config_path)
     workspace = open_workspace(config)
-    report = run_sync(workspace, dry_run=dry_run)
+    report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes)
     # A table for a person at a terminal, one log line under cron, JSON for scripts.
     show_report(report, workspace.register.describe(), sys.stdout, as_json=as_json,
                 quiet=quiet, style=style)

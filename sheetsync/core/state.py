@@ -53,12 +53,26 @@ class ObjectRecord:
         return self.key.rsplit("/", 1)[1] if "/" in self.key else ""
 
 
+@dataclass(frozen=True)
+class TabShape:
+    """What a data tab looked like at the last sync: how many rows, and which known
+    columns its header had. The mass-change guard (``core.guard``) compares against it."""
+
+    rows: int
+    columns: tuple[str, ...]
+
+
 @dataclass
 class SyncState:
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     # Highest ID number ever handed out per prefix ("P", "R", "C"): IDs are never reused.
     counters: dict[str, int] = field(default_factory=dict)
     last_sync: str = ""
+    # A fresh token on every write: another run can tell "the state changed since I read
+    # it" even when both runs share a clock second (see core.lock).
+    write_token: str = ""
+    # Data tab name -> its shape at the last sync.
+    tabs: dict[str, TabShape] = field(default_factory=dict)
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -71,17 +85,22 @@ class SyncState:
         self.objects[record.key] = record
 
     def copy(self) -> SyncState:
-        return SyncState(dict(self.objects), dict(self.counters), self.last_sync)
+        return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
+                         self.write_token, dict(self.tabs))
 
     # ------------------------------------------------------------------ serialisation
 
     def to_rows(self) -> list[list[str]]:
         rows: list[list[str]] = [list(STATE_HEADER)]
         rows.append(["#version", STATE_VERSION, "", "", "", "", "", ""])
-        rows.append(["#last sync", self.last_sync, "", "", "", "", "", ""])
+        rows.append(["#last sync", self.last_sync, self.write_token, "", "", "", "", ""])
         for prefix in sorted(self.counters):
             rows.append([f"#counter {prefix}", str(self.counters[prefix]), "", "", "", "", "",
                          ""])
+        for name in sorted(self.tabs):
+            shape = self.tabs[name]
+            rows.append([f"#tab {name}", str(shape.rows), "|".join(shape.columns), "", "", "",
+                         "", ""])
         for key in sorted(self.objects):
             r = self.objects[key]
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
@@ -99,11 +118,19 @@ class SyncState:
                 continue
             if key == "#last sync":
                 state.last_sync = cells[1]
+                state.write_token = cells[2]
             elif key.startswith("#counter "):
                 try:
                     state.counters[key.removeprefix("#counter ")] = int(cells[1])
                 except ValueError:
                     continue
+            elif key.startswith("#tab "):
+                try:
+                    count = int(cells[1])
+                except ValueError:
+                    continue
+                columns = tuple(c for c in cells[2].split("|") if c)
+                state.tabs[key.removeprefix("#tab ")] = TabShape(count, columns)
             elif key.startswith("#"):
                 continue
             elif cells[1] in ("event", "draft"):

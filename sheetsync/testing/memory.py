@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sheetsync.core.fields import text_of
+from sheetsync.core.lock import LockHolder, busy_error
 from sheetsync.core.ports import (
     CellValue,
     CellWrite,
@@ -42,6 +44,10 @@ class MemoryRegister:
     reads: int = 0
     writes: int = 0
     version: int = 0
+    # The run lock (core.lock): who holds it. One register object = one spreadsheet, so
+    # threads sharing it contend like two cron hosts would.
+    lock_holder: LockHolder | None = None
+    _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def read(self) -> RegisterSnapshot:
         self.reads += 1
@@ -114,6 +120,24 @@ class MemoryRegister:
 
     def describe(self) -> str:
         return "memory register"
+
+    def _state_now(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(text_of(c) for c in r) for r in self.tabs.get(STATE_TAB, []))
+
+    def acquire_lock(self, snapshot: RegisterSnapshot, holder: LockHolder,
+                     now: dt.datetime) -> bool:
+        with self._mutex:
+            current = self.lock_holder
+            if current is not None and current.token != holder.token \
+                    and not current.expired(now):
+                raise busy_error(self.describe(), current)
+            self.lock_holder = holder
+            return self._state_now() == snapshot.state_rows
+
+    def release_lock(self, holder: LockHolder) -> None:
+        with self._mutex:
+            if self.lock_holder is not None and self.lock_holder.token == holder.token:
+                self.lock_holder = None
 
     # --- what staff do ----------------------------------------------------------------
 

@@ -23,6 +23,7 @@ careful in this order:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import importlib.util
 import io
@@ -45,6 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
     CellValue,
     CellWrite,
@@ -59,6 +61,7 @@ from sheetsync.core.schema import STATE_TAB, normalise_header
 from sheetsync.errors import RegisterShapeError
 from sheetsync.synclog import SYNC_LOG_TAB
 
+from . import runlock
 from ._cells import cell_text, cell_value, clean_text
 
 _READ_ATTEMPTS = 5
@@ -323,6 +326,23 @@ class XlsxRegister:
 
     def describe(self) -> str:
         return self.path.name
+
+    # ------------------------------------------------------------------------ run lock
+
+    def acquire_lock(self, snapshot: RegisterSnapshot, holder: LockHolder,
+                     now: dt.datetime) -> bool:
+        """The lock file beside the workbook (``runlock``). The snapshot is current when
+        the file's bytes are still the ones read: otherwise someone (a person or another
+        sync) saved it, and the engine reads it again before changing anything."""
+        runlock.acquire(self.path, holder, now)
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return False
+        return _sha256(data) == _FileVersion.digest_of(snapshot.version)
+
+    def release_lock(self, holder: LockHolder) -> None:
+        runlock.release(self.path, holder)
 
     # ---------------------------------------------------------------------------- read
 
