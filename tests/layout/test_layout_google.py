@@ -11,7 +11,7 @@ from builders import NOON_UTC
 
 from sheetsync.backends.google import open_google_workspace
 from sheetsync.backends.google.auth import SCOPES
-from sheetsync.backends.google.layout import PROTECTION_PREFIX, create_spreadsheet, lay_out
+from sheetsync.backends.google.layout import PROTECTION_PREFIX, lay_out
 from sheetsync.backends.google.register import SheetsRegister
 from sheetsync.core.config import GoogleConfig
 from sheetsync.core.layout import LAYOUT, layout_for
@@ -42,8 +42,9 @@ def _header(fake: FakeGoogle, sid: str, tab: str) -> list[str]:
 
 def test_new_spreadsheet_gets_the_whole_layout() -> None:
     fake = FakeGoogle(scopes=SCOPES)
-    sid = create_spreadsheet(SheetsRegister("x", session=fake.requests_session()).http_client,
-                             "Register")
+    # Empty tabs, as create_spreadsheet makes them (tested in backends/google); a small
+    # grid keeps the fake quick: checks and formats cover every row of a column.
+    sid = fake.sheets.create_spreadsheet("Register", {t.name: [] for t in LAYOUT}, row_count=20)
     ws = _open(fake, sid)
     changes = lay_out(_register(ws), register_tables(None))
     assert not changes.upgraded and not changes.missing
@@ -120,7 +121,7 @@ def _staff_sheet(fake: FakeGoogle) -> tuple[str, Workspace]:
                           ["R-0001", "2026-11-01", "Received", "Dr Carol Webster", "Amira",
                            "OK"]],
         "Checkins": [],
-    })
+    }, row_count=20)
     ws = _open(fake, sid)
     sheet_id = fake.sheets.tab(sid, "Partners").id
     column_c = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": 2,
@@ -190,7 +191,8 @@ def test_sheet_with_data_gets_only_what_is_missing() -> None:
 def test_missing_staff_columns_are_named_not_added() -> None:
     fake = FakeGoogle(scopes=SCOPES)
     sid = fake.sheets.create_spreadsheet("R", {"Referrals": [["Date", "Client"],
-                                                             ["2026-01-02", "A"]]})
+                                                             ["2026-01-02", "A"]]},
+                                         row_count=20)
     changes = lay_out(_register(_open(fake, sid)), register_tables(None))
     assert changes.missing == {"Referrals": ["Direction", "Partner"]}
     assert _header(fake, sid, "Referrals") == ["Date", "Client", "Referral ID", "Thank-you",

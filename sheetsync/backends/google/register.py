@@ -69,6 +69,7 @@ from sheetsync.core.ports import (
 from sheetsync.core.schema import ALL_TABS, STATE_TAB, TabSpec, normalise_header
 from sheetsync.core.state import STATE_HEADER
 from sheetsync.errors import BusyError, CredentialsError, RegisterShapeError
+from sheetsync.synclog import SYNC_LOG_TAB
 
 SHEETS_URL = "https://docs.google.com/spreadsheets/d/{}"
 READ_PARAMS = {
@@ -437,6 +438,16 @@ def _update_cells(sheet_id: int, row: int, col: int, rows: Sequence[Sequence[str
         "fields": "userEnteredValue"}}
 
 
+def _log_in(snapshot: RegisterSnapshot) -> list[list[str]]:
+    """The Sync log tab as read (header included), as text."""
+    wanted = normalise_header(SYNC_LOG_TAB)
+    tab = next((t for t in snapshot.tabs if normalise_header(t.title) == wanted), None)
+    if tab is None:
+        return []
+    return [[_cell_text(c) for c in tab.header],
+            *([_cell_text(c) for c in row.cells] for row in tab.rows)]
+
+
 def state_requests(sheet_id: int, new: Sequence[Sequence[str]],
                    old: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """The state tab's rows that differ from what was read, as runs of whole rows.
@@ -471,6 +482,10 @@ def state_requests(sheet_id: int, new: Sequence[Sequence[str]],
 class SheetsRegister:
     """``Register`` on a Google Sheet (see the module docstring)."""
 
+    # Keeps the visible "Sync log" tab: its rows go in the same batchUpdate as the
+    # statuses and the state, so the log never costs a call (ports.SyncLogRegister).
+    keeps_sync_log = True
+
     def __init__(
         self,
         spreadsheet_id: str,
@@ -498,6 +513,8 @@ class SheetsRegister:
         if timeout is not None:
             self._http.set_timeout(timeout)
         self._meta: _Meta | None = None
+        # The Sync log for the write in progress: (the whole tab, its height as read).
+        self._log_write: tuple[list[list[str]], int] | None = None
         # The sheet id of the run lock's tab while this register holds it (``lease``).
         self._lock_sheet_id: int | None = None
         # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
@@ -574,10 +591,18 @@ class SheetsRegister:
         snapshot: RegisterSnapshot,
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
+        log_rows: Sequence[Sequence[str]] | None = None,
     ) -> WriteReport:
         new_state = [["" if c is None else str(c) for c in row] for row in state_rows]
         state_changed = _norm_state(new_state) != _norm_state(snapshot.state_rows)
-        if not writes and not state_changed:
+        old_log = _log_in(snapshot)
+        log = None if log_rows is None else [["" if c is None else str(c) for c in row]
+                                             for row in log_rows]
+        if log is not None and _norm_state(log) == _norm_state(old_log):
+            log = None
+        # Read by every attempt of _write_once (a retry re-reads and rebuilds it all).
+        self._log_write = (log, len(old_log)) if log is not None else None
+        if not writes and not state_changed and log is None:
             return WriteReport()
 
         old_state = [list(r) for r in snapshot.state_rows]
@@ -673,6 +698,15 @@ class SheetsRegister:
             new_tab = bool(shape) and "addSheet" in shape[0]
             requests = shape + requests + state_requests(
                 state_tab.sheet_id, state, [] if new_tab else old_state)
+        log_tab: _Sheet | None = None
+        if self._log_write is not None:
+            log, old_log_height = self._log_write
+            taken = {state_tab.sheet_id} if state_tab is not None else set()
+            log_tab, shape = self._log_tab_requests(max(len(log), old_log_height), taken)
+            width = max([len(r) for r in log] + [1])
+            rows = [r + [""] * (width - len(r)) for r in log]
+            rows += [[""] * width for _ in range(max(0, old_log_height - len(rows)))]
+            requests = shape + requests + [_update_cells(log_tab.sheet_id, 0, 0, rows)]
         if not requests:
             return report
         lock_id = self._lock_sheet_id
@@ -696,6 +730,8 @@ class SheetsRegister:
             raise
         if state_tab is not None and self._meta is not None:
             self._meta.sheets[STATE_TAB] = state_tab
+        if log_tab is not None and self._meta is not None:
+            self._meta.sheets[log_tab.title] = log_tab
         self._lock_sheet_id = None  # given back with the write
         return report
 
@@ -710,6 +746,41 @@ class SheetsRegister:
             return {}
         values = self._batch_get(present)
         return {t: _TabNow.build(t, v) for t, v in zip(present, values, strict=True)}
+
+    def _log_tab_requests(self, height: int, taken: set[int]
+                          ) -> tuple[_Sheet, list[dict[str, Any]]]:
+        """The Sync log tab (as it will be), and the requests that create it (visible,
+        bold frozen header) or grow it first, for the same ``batchUpdate``."""
+        meta = self._meta or self._fetch_meta()
+        wanted = normalise_header(SYNC_LOG_TAB)
+        sheet = next((s for s in meta.sheets.values()
+                      if normalise_header(s.title) == wanted), None)
+        width = 8
+        if sheet is None:
+            rows = max(height, 300) + 20
+            taken = taken | {s.sheet_id for s in meta.sheets.values()}
+            sheet_id = 1_000_000_000 + int(hashlib.sha256(
+                f"{self.spreadsheet_id}\x00log".encode()).hexdigest()[:8], 16) % 1_000_000_000
+            while sheet_id in taken:
+                sheet_id += 1
+            return _Sheet(sheet_id, SYNC_LOG_TAB, rows, width, False), [
+                {"addSheet": {"properties": {
+                    "sheetId": sheet_id, "title": SYNC_LOG_TAB,
+                    "gridProperties": {"rowCount": rows, "columnCount": width,
+                                       "frozenRowCount": 1}}}},
+                {"repeatCell": {
+                    "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
+                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                    "fields": "userEnteredFormat.textFormat.bold"}}]
+        if sheet.rows >= height and sheet.columns >= width:
+            return sheet, []
+        grown = _Sheet(sheet.sheet_id, sheet.title, max(sheet.rows, height + 20),
+                       max(sheet.columns, width), sheet.hidden)
+        return grown, [{"updateSheetProperties": {
+            "properties": {"sheetId": sheet.sheet_id,
+                           "gridProperties": {"rowCount": grown.rows,
+                                              "columnCount": grown.columns}},
+            "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]
 
     def _state_tab_requests(self, height: int, width: int
                             ) -> tuple[_Sheet, list[dict[str, Any]]]:
