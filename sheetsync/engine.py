@@ -49,6 +49,9 @@ from sheetsync.playbook.digest import digest_row_key, plan_digest
 from sheetsync.synclog import log_entry, sync_log_rows
 
 log = logging.getLogger("sheetsync")
+# Where a sync is, in a few words, for a progress line at a terminal (cli/progress.py).
+# Off unless someone listens: its level is inherited (WARNING) and these are INFO.
+progress = logging.getLogger("sheetsync.progress")
 
 Clock = Callable[[], dt.datetime]
 
@@ -151,6 +154,7 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
 
 def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                lock: RunLockHandle | None, accept_changes: bool) -> SyncReport:
+    progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS)
@@ -164,8 +168,10 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
 
     present = {row.key for row in parsed.all_rows()}
     present.add(digest_row_key(today))  # only this week's digest is looked after
+    progress.info("Checking the calendar and drafts")
     observations = _observe(workspace, parsed.state, present, parsed.settings.mail_domain)
     state = absorb(parsed.state, observations)
+    progress.info("Planning %d rows", sum(report.rows_read.values()))
     ctx = PlanContext(parsed, state, today, workspace.namespace, _partner_contacts(state))
     plans = plan_register(ctx)
     steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
@@ -213,6 +219,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             return _sync_once(workspace, dry_run, clock, lock, accept_changes)
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
+        progress.info("Writing %d cells to %s", len(writes), workspace.register.describe())
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now)
         _note_write(report, written)
@@ -277,6 +284,8 @@ def _apply(workspace: Workspace, steps: Sequence[Step]) -> dict[str, ChangeResul
                             (draft_changes, workspace.mailbox)):
         if not changes:
             continue
+        progress.info("Updating %s: %d change%s", target.describe(), len(changes),
+                      "" if len(changes) == 1 else "s")
         try:
             outcome = target.apply(changes)
         except Exception as exc:  # one failing service must not lose the rest of the run

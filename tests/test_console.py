@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -102,3 +103,22 @@ def test_sync_quiet_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["sync", "--config", config]) == ExitCode.OK
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "result=ok" in out
+
+
+def test_progress_line_on_a_terminal_only_and_wiped_before_the_summary(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from sheetsync.cli.progress import progress_line
+
+    ws, _ = memory(partners=[PARTNER], referrals=[referral(Client="Jane Doe")])
+    tty = Terminal()
+    with caplog.at_level(logging.WARNING), progress_line(tty):
+        sync(ws)
+    shown = tty.getvalue()
+    assert "Reading memory register" in shown and "Updating memory mailbox: 1 change" in shown
+    assert "Writing " in shown and shown.endswith("\r\x1b[2K") and "Jane" not in shown
+    assert not [r for r in caplog.records if r.name == "sheetsync.progress"]
+    pipe = io.StringIO()
+    with progress_line(pipe):
+        sync(ws)
+    assert pipe.getvalue() == ""
+    assert logging.getLogger("sheetsync.progress").level == logging.NOTSET

@@ -170,13 +170,17 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
           quiet: bool = False, style: str = "auto",
           accept_changes: bool = False) -> int:
     from sheetsync.backends import open_workspace
-    from sheetsync.cli.console import show_report
+    from sheetsync.cli.console import is_terminal, show_report
+    from sheetsync.cli.progress import progress_line
     from sheetsync.core.config import load_config
     from sheetsync.engine import run_sync
 
     config = load_config(config_path)
     workspace = open_workspace(config)
-    report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes)
+    # A progress line on stderr, only for a person watching a terminal.
+    with progress_line(sys.stderr, enabled=not (as_json or quiet) and (
+            style == "table" or is_terminal(sys.stdout))):
+        report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes)
     # A table for a person at a terminal, one log line under cron, JSON for scripts.
     show_report(report, workspace.register.describe(), sys.stdout, as_json=as_json,
                 quiet=quiet, style=style)
