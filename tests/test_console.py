@@ -122,3 +122,22 @@ def test_progress_line_on_a_terminal_only_and_wiped_before_the_summary(
         sync(ws)
     assert pipe.getvalue() == ""
     assert logging.getLogger("sheetsync.progress").level == logging.NOTSET
+
+
+def test_each_sync_gives_its_connections_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    import sheetsync.backends
+
+    closed: list[str] = []
+
+    class Closer:
+        def close(self) -> None:
+            closed.append("closed")
+
+    ws, _ = memory(partners=[PARTNER])
+    ws.closers.append(Closer())
+    monkeypatch.setattr(sheetsync.backends, "open_workspace", lambda config: ws)
+    folder = tmp_path / "ws"
+    main(["init", "--local", str(folder)])
+    assert main(["sync", "--config", str(folder / "sheetsync.toml"), "--quiet"]) == 0
+    assert closed == ["closed"]

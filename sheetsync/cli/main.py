@@ -8,12 +8,14 @@ some actions failed; 2 configuration, credentials or register shape (nothing wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sheetsync.core.ports import Workspace
 from sheetsync.errors import ExitCode, UserError
 
 DEFAULT_DEMO_DIR = "sheetsync-demo"
@@ -178,9 +180,12 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
     config = load_config(config_path)
     workspace = open_workspace(config)
     # A progress line on stderr, only for a person watching a terminal.
-    with progress_line(sys.stderr, enabled=not (as_json or quiet) and (
-            style == "table" or is_terminal(sys.stdout))):
-        report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes)
+    try:
+        with progress_line(sys.stderr, enabled=not (as_json or quiet) and (
+                style == "table" or is_terminal(sys.stdout))):
+            report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes)
+    finally:
+        _close(workspace)
     # A table for a person at a terminal, one log line under cron, JSON for scripts.
     show_report(report, workspace.register.describe(), sys.stdout, as_json=as_json,
                 quiet=quiet, style=style)
@@ -190,6 +195,15 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
     if report.write_refused:
         return int(ExitCode.BUSY)
     return int(ExitCode.OK if report.clean else ExitCode.ROW_PROBLEMS)
+
+
+def _close(workspace: Workspace) -> None:
+    """Give back a workspace's connections: ``watch`` opens one per run, for days."""
+    for closer in workspace.closers:
+        close = getattr(closer, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):  # closing must not fail a finished sync
+                close()
 
 
 if __name__ == "__main__":  # pragma: no cover
