@@ -68,13 +68,16 @@ def plan_digest(ctx: PlanContext, plans: Mapping[str, RowPlan],
         return none("turned off in Settings (Weekly digest = No)")
     if not settings.owner_email:
         return none("no weekly digest: set Owner email in the Settings tab to get one")
+    if tab_problems:
+        # A tab that was not synced (a missing column, a mass change held) would make the
+        # week look empty: the digest waits, as it was, until every tab syncs again.
+        return none("waiting until every tab can be synced (see the problems above)")
     record = ctx.state.get(object_key(row_key, DIGEST_PURPOSE))
     if record is not None and record.status == "deleted":
         # The owner deleted this week's digest: they are done with it. Next week's comes.
         return none("deleted this week; next week's digest comes on the first sync of "
                     "the week")
-    values = {"week_of": iso(week_start(ctx.today)),
-              "digest": digest_text(ctx, plans, tab_problems)}
+    values = {"week_of": iso(week_start(ctx.today)), "digest": digest_text(ctx, plans)}
     try:
         spec = ctx.draft(row_key, DIGEST_PURPOSE, defaults.WEEKLY_DIGEST, values,
                          settings.sender, settings.owner_email, partner_safe=False)
@@ -86,8 +89,7 @@ def plan_digest(ctx: PlanContext, plans: Mapping[str, RowPlan],
 # ---------------------------------------------------------------------------- content
 
 
-def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan],
-                tab_problems: Sequence[str] = ()) -> str:
+def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
     """The digest's sections as plain text (the template's ``{{digest}}``)."""
     monday = week_start(ctx.today)
     sunday = monday + dt.timedelta(days=6)
@@ -96,7 +98,7 @@ def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan],
         _drafts_waiting(ctx, plans),
         _overdue_partners(ctx),
         _this_week(ctx, plans, monday, sunday),
-        _problems(ctx, plans, tab_problems),
+        _problems(ctx, plans),
     ]
     return "\n\n".join(s for s in sections if s)
 
@@ -214,23 +216,20 @@ def _this_week(ctx: PlanContext, plans: Mapping[str, RowPlan], monday: dt.date,
     return "\n".join(lines)
 
 
-def _problems(ctx: PlanContext, plans: Mapping[str, RowPlan],
-              tab_problems: Sequence[str]) -> str:
+def _problems(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
     by_tab: dict[str, list[str]] = defaultdict(list)
     for row in ctx.register.all_rows():
         plan = plans.get(row.key)
         if row.problems or (plan is not None and plan.problems):
             by_tab[row.tab].append(row.key)
     total = sum(len(keys) for keys in by_tab.values())
-    if not total and not tab_problems:
+    if not total:
         return "Rows with problems: none"
     lines = [f"Rows with problems: {total} (each row's Sync status cell says what to fix)"]
     for tab, keys in by_tab.items():
         shown = ", ".join(keys[:MAX_ITEMS * 2])
         more = f" and {len(keys) - MAX_ITEMS * 2} more" if len(keys) > MAX_ITEMS * 2 else ""
         lines.append(f"  - {tab}: {shown}{more}")
-    for problem in tab_problems:
-        lines.append(f"  - {problem}")
     return "\n".join(lines)
 
 

@@ -164,3 +164,14 @@ def test_failed_digest_is_retried_next_run() -> None:
     assert report.as_json()["digest"]["failed"] is True
     again = sync(ws)
     assert again.digest is not None and again.digest.kind == "create" and digests(box)
+
+
+def test_a_tab_that_cannot_be_synced_leaves_the_digest_as_it_was() -> None:
+    ws, reg, box = digest_ws(partners=[PARTNER], referrals=[referral()])
+    sync(ws)
+    reg.tabs["Referrals"][0] = ["Customer" if h == "Client" else h
+                                for h in reg.tabs["Referrals"][0]]
+    report = sync(ws)
+    assert report.digest is not None and report.digest.kind == "none"
+    assert "every tab" in report.digest.reason
+    assert box.items[KEY].revisions == 1 and KEY in digests(box)

@@ -51,8 +51,12 @@ def test_every_row_found_again_after_a_shuffle(rows: list[list[CellValue]], seed
         tab = snap.tab("Tab")
         assert tab is not None
         writes: list[CellWrite] = []
-        expected: dict[str, str] = {}
+        # Identical rows cannot be told apart, so each fingerprint maps to the statuses
+        # planned for any row that looked like it.
+        expected: dict[str, set[str]] = {}
         for raw in tab.rows:
+            if raw.is_blank:
+                continue  # the engine never writes to a blank row
             key = raw.cells[0]
             mark = f"status of {key or raw.number}"
             if key:
@@ -61,7 +65,7 @@ def test_every_row_found_again_after_a_shuffle(rows: list[list[CellValue]], seed
                 ref = RowRef("Tab", None, raw.number, fingerprint_cells(raw.cells), "ID",
                              assign_key=f"N-{raw.number}")
             writes.append(CellWrite(ref, "Status", mark))
-            expected[fingerprint_cells(raw.cells)] = mark
+            expected.setdefault(fingerprint_cells(raw.cells), set()).add(mark)
 
         # A person shuffles the rows (as sorting would).
         wb = openpyxl.load_workbook(path)
@@ -78,7 +82,8 @@ def test_every_row_found_again_after_a_shuffle(rows: list[list[CellValue]], seed
         wb.save(path)
 
         report = reg.write(_snapshot_now(snap, path), writes, snap.state_rows)
-        duplicates = len(tab.rows) - len({fingerprint_cells(r.cells) for r in tab.rows})
+        planned = [r for r in tab.rows if not r.is_blank]
+        duplicates = len(planned) - len({fingerprint_cells(r.cells) for r in planned})
         assert report.refused is None
         assert report.written + len(report.skipped) == len(writes)
         if duplicates == 0:
@@ -89,7 +94,7 @@ def test_every_row_found_again_after_a_shuffle(rows: list[list[CellValue]], seed
             status = raw.cells[-1]
             original = fingerprint_cells((*raw.cells[:-1], None))
             if status is not None:
-                assert expected[original] == status
+                assert status in expected[original]
 
 
 @settings(max_examples=25, deadline=None)
