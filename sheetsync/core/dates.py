@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from typing import Literal
 
+from sheetsync.core.fields import shown as shown_text
+
 DateOrder = Literal["day-first", "month-first", ""]
 
 # Spreadsheet serial day 0 (Lotus/Excel/Google convention, skipping the 1900 leap bug).
@@ -115,7 +117,9 @@ def _parse_text(text: str, order: DateOrder) -> dt.date:
         raise DateProblem(
             f"Date '{text}' is ambiguous: write {iso_guess} or set the date order in Settings"
         )
-    raise DateProblem(f"'{text}' is not a date sheetsync understands: write it like 2026-04-03")
+    # Quote the cell shortened: a 50,000-character cell must not become a status that big.
+    raise DateProblem(f"'{shown_text(text)}' is not a date sheetsync understands: write it "
+                      "like 2026-04-03")
 
 
 def _month(name: str, shown: str) -> int:

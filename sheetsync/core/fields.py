@@ -79,8 +79,12 @@ def parse_yes_no(value: object, column: str, default: bool = False) -> bool:
 
 
 def parse_choice(value: object, column: str, choices: Sequence[str], default: str = "") -> str:
+    """One of ``choices``; an empty cell is ``default``, or a problem when there is no
+    default (a required choice such as a referral's Direction)."""
     text = text_of(value).strip()
     if not text:
+        if not default:
+            raise CellProblem(f"{column} is empty: it is required ({', '.join(choices)})")
         return default
     wanted = normalise_header(text)
     for choice in choices:

@@ -228,10 +228,22 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
                     f"clear the {spec.id_column} cell of the copy and sheetsync will give it "
                     "a new one"
                 )
+                # The ID finds no single row, so the message would never be written:
+                # find each copy by its content instead (its read-time row is the hint).
+                row.ref = RowRef(row.ref.tab, None, row.ref.number, row.ref.fingerprint,
+                                 spec.id_column)
         elif "/" in key or "\n" in key:
             same[0].problems.append(
                 f"{spec.id_column} '{shown(key)}' was changed by hand: clear it and sheetsync "
                 "will assign a new one"
+            )
+        elif row_id_number(spec.id_prefix, key) is None:
+            # Only IDs shaped like this tab's own are trusted: a pasted "P-0001" on a
+            # check-in would share the partner's calendar event ("P-0001/check-in").
+            same[0].problems.append(
+                f"{spec.id_column} '{shown(key)}' is not an ID sheetsync gave out (they look "
+                f"like {format_row_id(spec.id_prefix, 1)}): clear it and sheetsync will give "
+                "the row a new one"
             )
     return rows
 
