@@ -58,7 +58,7 @@ from sheetsync.core.ports import (
     fingerprint_cells,
 )
 from sheetsync.core.schema import STATE_TAB, normalise_header
-from sheetsync.errors import RegisterShapeError
+from sheetsync.errors import BusyError, RegisterShapeError
 from sheetsync.synclog import SYNC_LOG_TAB
 
 from . import runlock
@@ -333,7 +333,19 @@ class XlsxRegister:
                      now: dt.datetime) -> bool:
         """The lock file beside the workbook (``runlock``). The snapshot is current when
         the file's bytes are still the ones read: otherwise someone (a person or another
-        sync) saved it, and the engine reads it again before changing anything."""
+        sync) saved it, and the engine reads it again before changing anything.
+
+        The workbook open in Excel or LibreOffice stops the run here, before a calendar
+        event or draft is made: its write would be refused anyway (exit 3, nothing made).
+        """
+        locks = lock_files(self.path)
+        if locks:
+            lock = locks[0].name
+            raise BusyError(
+                f"{self.path.name} is open in Excel or LibreOffice ({lock} is beside it); "
+                "sheetsync changed nothing.",
+                f"Close the file there and the next sync catches up. If nobody has it open, "
+                f"delete {lock}.")
         runlock.acquire(self.path, holder, now)
         try:
             data = self.path.read_bytes()
