@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from sheetsync.core.dashboard import Dashboard, dashboard_title, dashboard_unchanged
 from sheetsync.core.fields import text_of
 from sheetsync.core.guard import hold_mass_changes
 from sheetsync.core.lock import RunLockHandle
@@ -28,6 +29,7 @@ from sheetsync.core.ports import (
     CellWrite,
     Change,
     ChangeResult,
+    DashboardRegister,
     DraftSpec,
     EventSpec,
     Known,
@@ -44,6 +46,7 @@ from sheetsync.core.rows import TreatmentRow
 from sheetsync.core.state import SyncState
 from sheetsync.core.status import column_texts, sync_status
 from sheetsync.playbook import PlanContext, plan_register
+from sheetsync.playbook.dashboard import build_dashboard
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
 from sheetsync.playbook.digest import digest_row_key, plan_digest
 from sheetsync.synclog import log_entry, sync_log_rows
@@ -213,7 +216,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     _fill_outcomes(report, parsed, plans, steps, failures)
 
     changed_state = new_state.to_rows()[3:] != state_rows_tail(snapshot)
-    if writes or changed_state:
+    dashboard = _dashboard(workspace.register, snapshot, parsed, ctx, plans)
+    if writes or changed_state or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):
             # Nothing was applied (the lock would be held already): safe to start over.
             return _sync_once(workspace, dry_run, clock, lock, accept_changes)
@@ -221,7 +225,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         new_state.write_token = uuid.uuid4().hex[:12]
         progress.info("Writing %d cells to %s", len(writes), workspace.register.describe())
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
-                         report, now)
+                         report, now, dashboard)
         _note_write(report, written)
     log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d",
              sum(report.rows_read.values()), report.rows_with_problems,
@@ -346,10 +350,26 @@ def _fill_outcomes(report: SyncReport, parsed: ParsedRegister, plans: dict[str, 
                                       steps.get(row.key, []), new))
 
 
+def _dashboard(register: Register, snapshot: RegisterSnapshot, parsed: ParsedRegister,
+               ctx: PlanContext, plans: dict[str, RowPlan]) -> Dashboard | None:
+    """The Dashboard tab for a register that keeps one (``playbook.dashboard``). None
+    while a tab cannot be synced: counts from a tab held by the mass-change guard or
+    missing a column would read as zero, so the dashboard stays as it was."""
+    if not getattr(register, "keeps_dashboard", False) or parsed.tab_problems:
+        return None
+    return build_dashboard(ctx, plans, dashboard_title(snapshot))
+
+
 def _write(register: Register, snapshot: RegisterSnapshot, writes: list[CellWrite],
-           state_rows: list[list[str]], report: SyncReport, now: dt.datetime) -> WriteReport:
-    """The one write of a sync. The Sync log's new line rides in it, so a run that
-    writes nothing adds no line (``sheetsync.synclog``)."""
+           state_rows: list[list[str]], report: SyncReport, now: dt.datetime,
+           dashboard: Dashboard | None = None) -> WriteReport:
+    """The one write of a sync. The Sync log's new line and the Dashboard ride in it, so
+    a run that writes nothing adds no line (``sheetsync.synclog``)."""
+    if dashboard is not None:
+        log_rows = sync_log_rows(snapshot, log_entry(report, now, len(writes))) \
+            if getattr(register, "keeps_sync_log", False) else None
+        return cast(DashboardRegister, register).write(snapshot, writes, state_rows,
+                                                       log_rows=log_rows, dashboard=dashboard)
     if not getattr(register, "keeps_sync_log", False):
         return register.write(snapshot, writes, state_rows)
     log_rows = sync_log_rows(snapshot, log_entry(report, now, len(writes)))

@@ -16,7 +16,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal, Protocol, Union
+from typing import TYPE_CHECKING, Literal, Protocol, Union
+
+if TYPE_CHECKING:  # core.dashboard builds on the types below
+    from sheetsync.core.dashboard import Dashboard
 
 CellValue = Union[str, int, float, bool, dt.datetime, dt.date, None]  # noqa: UP007 (runtime alias on 3.10)
 
@@ -169,6 +172,27 @@ class SyncLogRegister(Register, Protocol):
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
         log_rows: Sequence[Sequence[str]] | None = None,
+    ) -> WriteReport: ...
+
+
+class DashboardRegister(Register, Protocol):
+    """A register that also keeps the "Dashboard" tab (``sheetsync.core.dashboard``).
+
+    Optional, like the Sync log: a register says it can by ``keeps_dashboard = True``.
+    The engine then passes the dashboard as ``dashboard`` to the same ``write`` (and
+    writes when only the dashboard changed); the backend replaces the tab's content,
+    creating the tab if needed, and keeps one chart of its monthly table.
+    """
+
+    keeps_dashboard: bool
+
+    def write(
+        self,
+        snapshot: RegisterSnapshot,
+        writes: Sequence[CellWrite],
+        state_rows: Sequence[Sequence[str]],
+        log_rows: Sequence[Sequence[str]] | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport: ...
 
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sheetsync.core.dashboard import Dashboard, MonthlyTable
 from sheetsync.core.fields import text_of
 from sheetsync.core.lock import LockHolder, busy_error
 from sheetsync.core.ports import (
@@ -47,6 +48,8 @@ class MemoryRegister:
     # The run lock (core.lock): who holds it. One register object = one spreadsheet, so
     # threads sharing it contend like two cron hosts would.
     lock_holder: LockHolder | None = None
+    # The chart kept on each dashboard tab (by title): what a spreadsheet would draw.
+    charts: dict[str, MonthlyTable | None] = field(default_factory=dict)
     _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def read(self) -> RegisterSnapshot:
@@ -61,12 +64,15 @@ class MemoryRegister:
         state = tuple(tuple(text_of(c) for c in r) for r in self.tabs.get(STATE_TAB, []))
         return RegisterSnapshot(tuple(tabs), state, self.time_zone, str(self.version), "memory")
 
-    # Keeps the visible "Sync log" tab (ports.SyncLogRegister).
+    # Keeps the visible "Sync log" tab (ports.SyncLogRegister) and the Dashboard tab
+    # (ports.DashboardRegister).
     keeps_sync_log = True
+    keeps_dashboard = True
 
     def write(self, snapshot: RegisterSnapshot, writes: Sequence[CellWrite],
               state_rows: Sequence[Sequence[str]],
-              log_rows: Sequence[Sequence[str]] | None = None) -> WriteReport:
+              log_rows: Sequence[Sequence[str]] | None = None,
+              dashboard: Dashboard | None = None) -> WriteReport:
         self.writes += 1
         self.version += 1
         report = WriteReport()
@@ -82,6 +88,9 @@ class MemoryRegister:
         self.tabs[STATE_TAB] = [list(r) for r in state_rows]
         if log_rows is not None:
             self.tabs[SYNC_LOG_TAB] = [list(r) for r in log_rows]
+        if dashboard is not None:
+            self.tabs[dashboard.title] = [list(r) for r in dashboard.rows]
+            self.charts[dashboard.title] = dashboard.chart
         return report
 
     def _write_one(self, write: CellWrite, target: int | None) -> str:

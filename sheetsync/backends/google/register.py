@@ -51,7 +51,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from sheetsync.backends.google.dashboard import (
+    DashSheet,
+    chart_id_for,
+    dashboard_requests,
+    derived_id,
+    grid_size,
+)
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_reasons, error_status
+from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab
 from sheetsync.core.headers import map_columns
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
@@ -79,7 +87,8 @@ READ_PARAMS = {
 }
 META_FIELDS = (
     "spreadsheetId,properties(title,timeZone),"
-    "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)))"
+    "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)),"
+    "charts(chartId))"
 )
 # The read: titles, ids, grid sizes, time zone AND every cell's value, in one
 # spreadsheets.get. A field mask that names ``sheets.data`` returns grid data (Google
@@ -89,7 +98,7 @@ META_FIELDS = (
 READ_FIELDS = (
     "spreadsheetId,properties(title,timeZone),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)),"
-    "data(startRow,startColumn,rowData(values(effectiveValue))))"
+    "charts(chartId),data(startRow,startColumn,rowData(values(effectiveValue))))"
 )
 # ErrorValue.type -> what the values API returns for that cell with UNFORMATTED_VALUE.
 ERROR_TEXTS = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
@@ -141,6 +150,8 @@ class _Meta:
     title: str
     time_zone: str | None
     sheets: dict[str, _Sheet] = field(default_factory=dict)
+    # Every chart's id: the dashboard's chart is found by its derived id.
+    charts: set[int] = field(default_factory=set)
 
 
 def quote_title(title: str) -> str:
@@ -484,7 +495,9 @@ class SheetsRegister:
 
     # Keeps the visible "Sync log" tab: its rows go in the same batchUpdate as the
     # statuses and the state, so the log never costs a call (ports.SyncLogRegister).
+    # The Dashboard tab and its chart ride there too (ports.DashboardRegister).
     keeps_sync_log = True
+    keeps_dashboard = True
 
     def __init__(
         self,
@@ -515,6 +528,8 @@ class SheetsRegister:
         self._meta: _Meta | None = None
         # The Sync log for the write in progress: (the whole tab, its height as read).
         self._log_write: tuple[list[list[str]], int] | None = None
+        # The dashboard and its tab's size as read, for the same write.
+        self._dash_write: tuple[Dashboard, tuple[int, int]] | None = None
         # The sheet id of the run lock's tab while this register holds it (``lease``).
         self._lock_sheet_id: int | None = None
         # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
@@ -592,6 +607,7 @@ class SheetsRegister:
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
         log_rows: Sequence[Sequence[str]] | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
         new_state = [["" if c is None else str(c) for c in row] for row in state_rows]
         state_changed = _norm_state(new_state) != _norm_state(snapshot.state_rows)
@@ -602,7 +618,8 @@ class SheetsRegister:
             log = None
         # Read by every attempt of _write_once (a retry re-reads and rebuilds it all).
         self._log_write = (log, len(old_log)) if log is not None else None
-        if not writes and not state_changed and log is None:
+        self._dash_write = self._dashboard_to_write(snapshot, dashboard)
+        if not writes and not state_changed and log is None and self._dash_write is None:
             return WriteReport()
 
         old_state = [list(r) for r in snapshot.state_rows]
@@ -646,6 +663,8 @@ class SheetsRegister:
                      time_zone=props.get("timeZone") or None)
         for sheet in data.get("sheets") or []:
             p = sheet.get("properties") or {}
+            meta.charts.update(int(c.get("chartId", 0)) for c in sheet.get("charts") or []
+                               if isinstance(c, dict))
             if p.get("sheetType", "GRID") != "GRID":
                 continue  # charts on their own sheet hold no cells
             grid = p.get("gridProperties") or {}
@@ -707,6 +726,11 @@ class SheetsRegister:
             rows = [r + [""] * (width - len(r)) for r in log]
             rows += [[""] * width for _ in range(max(0, old_log_height - len(rows)))]
             requests = shape + requests + [_update_cells(log_tab.sheet_id, 0, 0, rows)]
+        dash_tab: DashSheet | None = None
+        if self._dash_write is not None:
+            dash_tab, dash_requests = self._dashboard_requests(
+                *self._dash_write, {t.sheet_id for t in (state_tab, log_tab) if t})
+            requests += dash_requests
         if not requests:
             return report
         lock_id = self._lock_sheet_id
@@ -722,7 +746,8 @@ class SheetsRegister:
                 # without giving it back.
                 self._lock_sheet_id = None
                 return self._write_once(writes, state, old_state, again=again)
-            if again and error_status(exc) == 400 and "already exists" in str(exc):
+            if again and error_status(exc) == 400 and ("already exists" in str(exc) or (
+                    dash_tab is not None and str(self._chart_id) in str(exc))):
                 # The state tab was made meanwhile (an earlier attempt whose answer was
                 # lost, or another sync): look again and write into it.
                 self._fetch_meta()
@@ -732,6 +757,11 @@ class SheetsRegister:
             self._meta.sheets[STATE_TAB] = state_tab
         if log_tab is not None and self._meta is not None:
             self._meta.sheets[log_tab.title] = log_tab
+        if dash_tab is not None and self._meta is not None:
+            self._meta.sheets[dash_tab.title] = _Sheet(dash_tab.sheet_id, dash_tab.title,
+                                                       dash_tab.rows, dash_tab.columns, False)
+            if self._dash_write is not None and self._dash_write[0].chart is not None:
+                self._meta.charts.add(self._chart_id)
         self._lock_sheet_id = None  # given back with the write
         return report
 
@@ -781,6 +811,40 @@ class SheetsRegister:
                            "gridProperties": {"rowCount": grown.rows,
                                               "columnCount": grown.columns}},
             "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]
+
+    @property
+    def _chart_id(self) -> int:
+        return chart_id_for(self.spreadsheet_id)
+
+    def _dashboard_to_write(self, snapshot: RegisterSnapshot, dashboard: Dashboard | None
+                            ) -> tuple[Dashboard, tuple[int, int]] | None:
+        """The dashboard and the size its tab had when read, when it needs writing: its
+        values changed, or its chart is missing."""
+        if dashboard is None:
+            return None
+        # The read left the charts' ids in _meta; without it, _write_once looks them up.
+        chart_missing = dashboard.chart is not None and self._meta is not None and \
+            self._chart_id not in self._meta.charts
+        if dashboard_unchanged(snapshot, dashboard) and not chart_missing:
+            return None
+        return dashboard, grid_size(existing_tab(snapshot, dashboard.title))
+
+    def _dashboard_requests(self, dashboard: Dashboard, old_size: tuple[int, int],
+                            taken: set[int]) -> tuple[DashSheet, list[dict[str, Any]]]:
+        """The Dashboard tab (as it will be) and the requests that write it, for the
+        same ``batchUpdate`` (``backends.google.dashboard``)."""
+        meta = self._meta or self._fetch_meta()
+        wanted = normalise_header(dashboard.title)
+        found = next((s for s in meta.sheets.values()
+                      if normalise_header(s.title) == wanted), None)
+        sheet = None if found is None else DashSheet(found.sheet_id, found.title,
+                                                     found.rows, found.columns)
+        taken = taken | {s.sheet_id for s in meta.sheets.values()}
+        new_id = derived_id(self.spreadsheet_id, "dashboard")
+        while new_id in taken:
+            new_id += 1
+        return dashboard_requests(dashboard, sheet, new_id, old_size if found else (0, 0),
+                                  self._chart_id, self._chart_id in meta.charts)
 
     def _state_tab_requests(self, height: int, width: int
                             ) -> tuple[_Sheet, list[dict[str, Any]]]:

@@ -46,6 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sheetsync.core.dashboard import Dashboard, dashboard_unchanged
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
     CellValue,
@@ -63,6 +64,7 @@ from sheetsync.synclog import SYNC_LOG_TAB
 
 from . import runlock
 from ._cells import cell_text, cell_value, clean_text
+from .dashboard import replace_dashboard
 
 _READ_ATTEMPTS = 5
 
@@ -318,8 +320,10 @@ _DROPPED_PARTS = (
 class XlsxRegister:
     """A register kept in one .xlsx workbook (see the module docstring for the rules)."""
 
-    # Keeps the visible "Sync log" tab, replaced in the same save (ports.SyncLogRegister).
+    # Keeps the visible "Sync log" tab, replaced in the same save (ports.SyncLogRegister),
+    # and the Dashboard tab with its chart (ports.DashboardRegister).
     keeps_sync_log = True
+    keeps_dashboard = True
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -466,14 +470,15 @@ class XlsxRegister:
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
         log_rows: Sequence[Sequence[str]] | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
         if _norm_state(state_rows) == _norm_state(snapshot.state_rows) and \
-                _log_unchanged(snapshot, log_rows):
+                _log_unchanged(snapshot, log_rows) and dashboard_unchanged(snapshot, dashboard):
             index = _SnapshotIndex(snapshot)
             if all(index.already_holds(w) for w in writes):
                 return WriteReport(written=len(writes))  # nothing to change: file untouched
         try:
-            return self._write(snapshot, writes, state_rows, log_rows)
+            return self._write(snapshot, writes, state_rows, log_rows, dashboard)
         except _Refused as refusal:
             return WriteReport(refused=str(refusal))
 
@@ -515,6 +520,7 @@ class XlsxRegister:
         writes: Sequence[CellWrite],
         state_rows: Sequence[Sequence[str]],
         log_rows: Sequence[Sequence[str]] | None = None,
+        dashboard: Dashboard | None = None,
     ) -> WriteReport:
         digest = _FileVersion.digest_of(snapshot.version)
         data = self._check_unchanged(digest)
@@ -557,6 +563,9 @@ class XlsxRegister:
         if self._replace_state(wb, state_rows):
             changed = True
         if log_rows is not None and _replace_log(wb, log_rows):
+            changed = True
+        if dashboard is not None and \
+                replace_dashboard(wb, _find_sheet(wb, dashboard.title), dashboard):
             changed = True
         if not changed:
             wb.close()

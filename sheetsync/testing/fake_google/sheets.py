@@ -1085,6 +1085,7 @@ class SheetsService(Service):
             "autoResizeDimensions": lambda ss, body: None,
             "updateBorders": lambda ss, body: None,
             "addChart": self._req_add_chart,
+            "updateChartSpec": self._req_update_chart_spec,
             "deleteEmbeddedObject": self._req_delete_embedded_object,
             "mergeCells": self._req_merge_cells,
             "unmergeCells": self._req_unmerge_cells,
@@ -1382,9 +1383,23 @@ class SheetsService(Service):
         else:
             anchor = (position.get("overlayPosition") or {}).get("anchorCell") or {}
             sheet = ss.sheet(_i(anchor.get("sheetId"), 0) or 0)
+        if chart.get("chartId") is not None:
+            wanted = _i(chart["chartId"])
+            if any(c.get("chartId") == wanted for s in ss.sheets for c in s.charts):
+                raise bad_request(f"An object with id {wanted} already exists.")
+            chart["chartId"] = wanted
         chart.setdefault("chartId", self._rng.randint(1, 2**31 - 1))
         sheet.charts.append(chart)
         return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+    def _req_update_chart_spec(self, ss: Spreadsheet, body: dict[str, Any]) -> None:
+        wanted = _i(body.get("chartId"))
+        for sheet in ss.sheets:
+            for chart in sheet.charts:
+                if chart.get("chartId") == wanted:
+                    chart["spec"] = copy.deepcopy(body.get("spec") or {})
+                    return
+        raise bad_request(f"No chart with id: {wanted}")
 
     def _req_delete_embedded_object(self, ss: Spreadsheet, body: dict[str, Any]) -> None:
         wanted = _i(body.get("objectId"))

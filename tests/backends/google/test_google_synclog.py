@@ -11,6 +11,7 @@ from typing import Any
 from builders import NOON_UTC, PARTNER, referral, tables
 from google_harness import GoogleHarness
 
+from sheetsync.core.dashboard import DASHBOARD_TAB
 from sheetsync.core.schema import STATE_TAB
 from sheetsync.engine import run_sync
 from sheetsync.synclog import MAX_LOG_ROWS, SYNC_LOG_HEADER, SYNC_LOG_TAB
@@ -35,7 +36,7 @@ def test_log_rides_in_the_one_write_and_an_unchanged_run_writes_nothing() -> Non
                 if r.method_id.endswith("spreadsheets.batchUpdate")
                 and SYNC_LOG_TAB in json.dumps(r.json())]
     added = {q["addSheet"]["properties"]["title"] for q in write if "addSheet" in q}
-    assert added == {SYNC_LOG_TAB, STATE_TAB}
+    assert added == {SYNC_LOG_TAB, STATE_TAB, DASHBOARD_TAB}
     assert sum("updateCells" in q for q in write) >= 3  # statuses, state, log
     log = h.tab(SYNC_LOG_TAB)
     assert log[0] == list(SYNC_LOG_HEADER) and len(log) == 2

@@ -1,0 +1,154 @@
+"""The Dashboard tab on Google: the requests that write it, for the register's one
+``spreadsheets.batchUpdate`` (the dashboard never costs a call of its own).
+
+- The tab is made (visible, at the end) the first time, with column widths; later it is
+  grown when the dashboard needs more rows than it has.
+- Its cells are rewritten in one ``updateCells`` from A1, values and text format only
+  (counts as numbers, so the chart can plot them; everything else as text, like RAW
+  input). Cells the previous dashboard used beyond the new one are blanked.
+- One chart of the monthly table, a stacked column chart (Sheets' ``basicChart``), with
+  a chart id derived from the spreadsheet id: it is added once (``addChart``, when no
+  chart has that id) and afterwards its spec is refreshed in place
+  (``updateChartSpec``), so a move or resize by a person stays and there is never a
+  second chart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sheetsync.core.dashboard import CHART_TITLE, Dashboard, MonthlyTable
+from sheetsync.core.ports import RawTab
+
+# New tabs hold at least this much, so the chart beside the monthly table has room.
+MIN_ROWS = 60
+MIN_COLUMNS = 20
+CHART_WIDTH_PX = 680
+CHART_HEIGHT_PX = 320
+_PX_PER_CHAR = 7
+
+
+@dataclass(frozen=True)
+class DashSheet:
+    """The dashboard tab as the request leaves it."""
+
+    sheet_id: int
+    title: str
+    rows: int
+    columns: int
+
+
+def derived_id(spreadsheet_id: str, what: str) -> int:
+    """A stable positive 31-bit id for a sheet or chart sheetsync makes."""
+    digest = hashlib.sha256(f"{spreadsheet_id}\x00{what}".encode()).hexdigest()[:8]
+    return 1_000_000_000 + int(digest, 16) % 1_000_000_000
+
+
+def chart_id_for(spreadsheet_id: str) -> int:
+    return derived_id(spreadsheet_id, "dashboard-chart")
+
+
+def grid_size(tab: RawTab | None) -> tuple[int, int]:
+    """(rows, columns) the tab used when it was read, header row included."""
+    if tab is None:
+        return 0, 0
+    width = max([len(tab.header)] + [len(r.cells) for r in tab.rows])
+    return 1 + len(tab.rows), width
+
+
+def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_id: int,
+                       old_size: tuple[int, int], chart_id: int, chart_exists: bool
+                       ) -> tuple[DashSheet, list[dict[str, Any]]]:
+    """The dashboard tab as it will be, and the requests that write it."""
+    height = len(dashboard.rows)
+    width = max([len(r) for r in dashboard.rows] + [len(dashboard.widths)])
+    requests: list[dict[str, Any]] = []
+    if sheet is None:
+        sheet = DashSheet(new_sheet_id, dashboard.title, max(MIN_ROWS, height + 20),
+                          max(MIN_COLUMNS, width))
+        requests.append({"addSheet": {"properties": {
+            "sheetId": sheet.sheet_id, "title": sheet.title,
+            "gridProperties": {"rowCount": sheet.rows, "columnCount": sheet.columns}}}})
+        requests += [{"updateDimensionProperties": {
+            "range": {"sheetId": sheet.sheet_id, "dimension": "COLUMNS",
+                      "startIndex": i, "endIndex": i + 1},
+            "properties": {"pixelSize": chars * _PX_PER_CHAR + 10},
+            "fields": "pixelSize"}} for i, chars in enumerate(dashboard.widths)]
+    elif sheet.rows < height or sheet.columns < width:
+        sheet = DashSheet(sheet.sheet_id, sheet.title, max(sheet.rows, height + 20),
+                          max(sheet.columns, width))
+        requests.append({"updateSheetProperties": {
+            "properties": {"sheetId": sheet.sheet_id,
+                           "gridProperties": {"rowCount": sheet.rows,
+                                              "columnCount": sheet.columns}},
+            "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
+    # Blank what the old dashboard used beyond the new one (within the grid as it is).
+    rows_out = max(height, min(old_size[0], sheet.rows))
+    cols_out = max(width, min(old_size[1], sheet.columns))
+    grid = []
+    for r in range(rows_out):
+        row = dashboard.rows[r] if r < height else ()
+        grid.append({"values": [_cell(row[c] if c < len(row) else "",
+                                      _font(dashboard, r)) for c in range(cols_out)]})
+    requests.append({"updateCells": {
+        "start": {"sheetId": sheet.sheet_id, "rowIndex": 0, "columnIndex": 0},
+        "rows": grid, "fields": "userEnteredValue,userEnteredFormat.textFormat"}})
+    table = dashboard.chart
+    if table is not None:
+        spec = chart_spec(sheet.sheet_id, table)
+        if chart_exists:
+            requests.append({"updateChartSpec": {"chartId": chart_id, "spec": spec}})
+        else:
+            requests.append({"addChart": {"chart": {
+                "chartId": chart_id, "spec": spec,
+                "position": {"overlayPosition": {
+                    "anchorCell": {"sheetId": sheet.sheet_id, "rowIndex": table.anchor_row,
+                                   "columnIndex": table.anchor_col},
+                    "widthPixels": CHART_WIDTH_PX, "heightPixels": CHART_HEIGHT_PX}}}}})
+    return sheet, requests
+
+
+def _font(dashboard: Dashboard, row: int) -> dict[str, Any] | None:
+    if row in dashboard.title_rows:
+        return {"bold": True, "fontSize": 14}
+    if row in dashboard.bold:
+        return {"bold": True}
+    return None
+
+
+def _cell(value: object, font: dict[str, Any] | None) -> dict[str, Any]:
+    cell: dict[str, Any] = {}
+    if isinstance(value, int):
+        cell["userEnteredValue"] = {"numberValue": value}
+    elif value:
+        cell["userEnteredValue"] = {"stringValue": str(value)}
+    if font is not None and "userEnteredValue" in cell:
+        cell["userEnteredFormat"] = {"textFormat": font}
+    return cell
+
+
+def _column(sheet_id: int, table: MonthlyTable, col: int) -> dict[str, Any]:
+    return {"sourceRange": {"sources": [{
+        "sheetId": sheet_id, "startRowIndex": table.top, "endRowIndex": table.bottom,
+        "startColumnIndex": col, "endColumnIndex": col + 1}]}}
+
+
+def chart_spec(sheet_id: int, table: MonthlyTable) -> dict[str, Any]:
+    """A stacked column chart: months along the bottom, one band per partner; the
+    header row names the series."""
+    return {
+        "title": CHART_TITLE,
+        "basicChart": {
+            "chartType": "COLUMN",
+            "stackedType": "STACKED",
+            "legendPosition": "RIGHT_LEGEND",
+            "headerCount": 1,
+            "axis": [{"position": "BOTTOM_AXIS", "title": "Month"},
+                     {"position": "LEFT_AXIS", "title": "Referrals received"}],
+            "domains": [{"domain": _column(sheet_id, table, table.left)}],
+            "series": [{"series": _column(sheet_id, table, table.left + 1 + i),
+                        "targetAxis": "LEFT_AXIS"} for i in range(table.series)],
+        },
+    }
