@@ -27,7 +27,7 @@ DASHBOARD_TAB = "Dashboard"
 DASHBOARD_TAB_ALT = "Dashboard (sheetsync)"
 # Cell A1 of the tab: marks it as sheetsync's, so a staff tab is never taken over.
 DASHBOARD_HEADING = "Referrals at a glance"
-CHART_TITLE = "Referrals received per month, top partners"
+CHART_TITLE = "Referrals received per month"
 
 DashValue = Union[str, int]  # noqa: UP007 (runtime alias on 3.10)
 
@@ -54,9 +54,11 @@ class MonthlyTable:
 @dataclass(frozen=True)
 class Dashboard:
     """The whole tab: ``rows`` from A1 (ints are counts, written as numbers so a chart
-    can plot them; everything else is text), ``bold`` row indexes (0-based), the title
-    row's index in ``title_rows``, column widths in characters, and the monthly table
-    (``chart`` is None when no partner referred anyone in the last 12 months)."""
+    can plot them, and centred; everything else is text), column widths in characters,
+    and the monthly table (``chart`` is None when no partner referred anyone in the last
+    12 months). Row indexes (0-based) say how rows look: ``title_rows`` large and bold,
+    ``bold`` bold (section headings, totals), ``header_rows`` the tables' column headers
+    (bold, wrapped, shaded)."""
 
     title: str
     rows: tuple[tuple[DashValue, ...], ...]
@@ -64,6 +66,7 @@ class Dashboard:
     chart: MonthlyTable | None
     widths: tuple[int, ...]
     title_rows: frozenset[int] = frozenset({0})
+    header_rows: frozenset[int] = frozenset()
 
     def text_rows(self) -> list[tuple[str, ...]]:
         return normalised(self.rows)

@@ -225,6 +225,7 @@ def build_dashboard(ctx: PlanContext, plans: Mapping[str, RowPlan],
 
     grid: list[tuple[DashValue, ...]] = []
     bold: set[int] = set()
+    headers: set[int] = set()
 
     def heading(text: str) -> None:
         bold.add(len(grid))
@@ -242,7 +243,7 @@ def build_dashboard(ctx: PlanContext, plans: Mapping[str, RowPlan],
     heading(f"Referrals received per month, top {TOP_PARTNERS} partners (last {MONTHS} "
             "months)")
     table_top = len(grid)
-    bold.add(table_top)
+    headers.add(table_top)
     names = [p.name for p in partners.values()]
     grid.append(("Month", *(_label(p, names) for p in top)))
     for year, month0 in months:
@@ -255,7 +256,7 @@ def build_dashboard(ctx: PlanContext, plans: Mapping[str, RowPlan],
 
     # -- totals by specialty
     heading("By specialty")
-    bold.add(len(grid))
+    headers.add(len(grid))
     grid.append(SPECIALTY_HEADER)
     by_specialty: dict[str, _Counts] = defaultdict(_Counts)
     members: Counter[str] = Counter()
@@ -275,7 +276,7 @@ def build_dashboard(ctx: PlanContext, plans: Mapping[str, RowPlan],
 
     # -- per partner
     heading("Partners")
-    bold.add(len(grid))
+    headers.add(len(grid))
     grid.append(PARTNER_HEADER)
     ordered = sorted(partners.values(), key=lambda p: (
         -p.counts.received_all, -p.counts.sent_all, p.name.casefold(), p.row.key))
@@ -295,7 +296,8 @@ def build_dashboard(ctx: PlanContext, plans: Mapping[str, RowPlan],
     if notes:
         grid.append(())
         grid.extend((n,) for n in notes)
-    return Dashboard(title, tuple(grid), frozenset(bold), chart, WIDTHS)
+    return Dashboard(title, tuple(grid), frozenset(bold), chart, WIDTHS,
+                     header_rows=frozenset(headers))
 
 
 def _label(partner: _Partner, names: list[str]) -> str:

@@ -193,4 +193,4 @@ def test_the_layout_is_stable_and_deterministic() -> None:
     # The chart sits beside the monthly table, which starts at a fixed place.
     assert (first.chart.top, first.chart.left, first.chart.anchor_col) == (4, 0, 7)
     header = first.rows[first.chart.top]
-    assert header == ("Month", "Dr Carol Webster") and first.chart.top in first.bold
+    assert header == ("Month", "Dr Carol Webster") and first.chart.top in first.header_rows

@@ -28,6 +28,11 @@ MIN_COLUMNS = 20
 CHART_WIDTH_PX = 680
 CHART_HEIGHT_PX = 320
 _PX_PER_CHAR = 7
+_HEADER_GREY = {"red": 0.91, "green": 0.918, "blue": 0.929}
+# What the dashboard's updateCells sets, and so clears where a cell has none of it.
+_FIELDS = ("userEnteredValue,userEnteredFormat.textFormat,userEnteredFormat.wrapStrategy,"
+           "userEnteredFormat.verticalAlignment,userEnteredFormat.horizontalAlignment,"
+           "userEnteredFormat.backgroundColor")
 
 
 @dataclass(frozen=True)
@@ -90,11 +95,11 @@ def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_
     grid = []
     for r in range(rows_out):
         row = dashboard.rows[r] if r < height else ()
-        grid.append({"values": [_cell(row[c] if c < len(row) else "",
-                                      _font(dashboard, r)) for c in range(cols_out)]})
+        grid.append({"values": [_cell(row[c] if c < len(row) else "", dashboard, r)
+                                for c in range(cols_out)]})
     requests.append({"updateCells": {
         "start": {"sheetId": sheet.sheet_id, "rowIndex": 0, "columnIndex": 0},
-        "rows": grid, "fields": "userEnteredValue,userEnteredFormat.textFormat"}})
+        "rows": grid, "fields": _FIELDS}})
     table = dashboard.chart
     if table is not None:
         spec = chart_spec(sheet.sheet_id, table)
@@ -110,22 +115,30 @@ def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_
     return sheet, requests
 
 
-def _font(dashboard: Dashboard, row: int) -> dict[str, Any] | None:
+def _format(dashboard: Dashboard, row: int, value: object) -> dict[str, Any]:
+    """How a cell looks; what is not set here is cleared (``_FIELDS``)."""
+    fmt: dict[str, Any] = {}
     if row in dashboard.title_rows:
-        return {"bold": True, "fontSize": 14}
-    if row in dashboard.bold:
-        return {"bold": True}
-    return None
+        fmt["textFormat"] = {"bold": True, "fontSize": 14}
+    elif row in dashboard.header_rows:
+        fmt.update(textFormat={"bold": True}, wrapStrategy="WRAP", verticalAlignment="TOP",
+                   backgroundColor=_HEADER_GREY)
+    elif row in dashboard.bold:
+        fmt["textFormat"] = {"bold": True}
+    if isinstance(value, int):
+        fmt["horizontalAlignment"] = "CENTER"
+    return fmt
 
 
-def _cell(value: object, font: dict[str, Any] | None) -> dict[str, Any]:
+def _cell(value: object, dashboard: Dashboard, row: int) -> dict[str, Any]:
     cell: dict[str, Any] = {}
     if isinstance(value, int):
         cell["userEnteredValue"] = {"numberValue": value}
     elif value:
         cell["userEnteredValue"] = {"stringValue": str(value)}
-    if font is not None and "userEnteredValue" in cell:
-        cell["userEnteredFormat"] = {"textFormat": font}
+    fmt = _format(dashboard, row, value) if "userEnteredValue" in cell else {}
+    if fmt:
+        cell["userEnteredFormat"] = fmt
     return cell
 
 

@@ -8,11 +8,12 @@ the workbook, so a save that leaves the dashboard alone keeps it as it was).
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -23,6 +24,10 @@ from ._cells import cell_value, clean_text
 
 _TITLE_FONT = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", start_color="FFE8EAED")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTRE = Alignment(horizontal="center")
+_POINTS_PER_LINE = 15
 # The chart's size in centimetres: about 16 rows high, beside the 12 months.
 _CHART_WIDTH = 18.0
 _CHART_HEIGHT = 8.0
@@ -58,11 +63,14 @@ def replace_dashboard(wb: Workbook, ws: Worksheet | None, dashboard: Dashboard) 
         ws.page_setup.fitToHeight = 0
     elif ws.max_row:
         ws.delete_rows(1, ws.max_row)
+    for r in list(ws.row_dimensions):
+        ws.row_dimensions[r].height = None
     for r, row in enumerate(dashboard.rows, start=1):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c)
             if isinstance(value, int):
                 cell.value = value  # a number, so the chart can plot it
+                cell.alignment = _CENTRE
             else:
                 text = clean_text(value)
                 cell.value = text or None
@@ -70,12 +78,25 @@ def replace_dashboard(wb: Workbook, ws: Worksheet | None, dashboard: Dashboard) 
                     cell.data_type = "s"
             if r - 1 in dashboard.title_rows:
                 cell.font = _TITLE_FONT
+            elif r - 1 in dashboard.header_rows:
+                cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
             elif r - 1 in dashboard.bold:
                 cell.font = _BOLD
+        if r - 1 in dashboard.header_rows:
+            # LibreOffice keeps the file's row height even where text wraps: give the
+            # header rows the lines their labels need.
+            ws.row_dimensions[r].height = _POINTS_PER_LINE * _lines(row, dashboard.widths)
     ws._charts = []
     if dashboard.chart is not None:
         ws.add_chart(_chart(ws, dashboard), _anchor(dashboard))
     return True
+
+
+def _lines(row: tuple[object, ...], widths: tuple[int, ...]) -> int:
+    """How many lines the row's longest label takes when wrapped in its column (a
+    column's width counts digits; text is a little narrower, bold a little wider)."""
+    return max([1] + [len(textwrap.wrap(str(v), max(1, int(widths[c] * 1.05))))
+                      for c, v in enumerate(row) if c < len(widths) and isinstance(v, str)])
 
 
 def _anchor(dashboard: Dashboard) -> str:
