@@ -62,6 +62,22 @@ class TabShape:
     columns: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class NewRowKey:
+    """An ID given to a new row in a run that also made its events or drafts.
+
+    If a person edited that row while the sync ran, the ID could not be written (the row
+    no longer matched what was read) and the row reads as new again next time. The next
+    run then gives it back this ID instead of a new one (``core.register``), so its
+    events and drafts are updated, not made a second time. ``identity`` is a digest of the
+    row's name (no client name is stored), ``day`` when the ID was given.
+    """
+
+    tab: str
+    identity: str
+    day: str
+
+
 @dataclass
 class SyncState:
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
@@ -73,6 +89,8 @@ class SyncState:
     write_token: str = ""
     # Data tab name -> its shape at the last sync.
     tabs: dict[str, TabShape] = field(default_factory=dict)
+    # Row ID -> the new row it was given to, until the ID is seen in the register.
+    new_rows: dict[str, NewRowKey] = field(default_factory=dict)
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -86,7 +104,7 @@ class SyncState:
 
     def copy(self) -> SyncState:
         return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
-                         self.write_token, dict(self.tabs))
+                         self.write_token, dict(self.tabs), dict(self.new_rows))
 
     # ------------------------------------------------------------------ serialisation
 
@@ -101,6 +119,9 @@ class SyncState:
             shape = self.tabs[name]
             rows.append([f"#tab {name}", str(shape.rows), "|".join(shape.columns), "", "", "",
                          "", ""])
+        for key in sorted(self.new_rows):
+            new = self.new_rows[key]
+            rows.append([f"#new {key}", new.tab, new.identity, new.day, "", "", "", ""])
         for key in sorted(self.objects):
             r = self.objects[key]
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
@@ -131,6 +152,9 @@ class SyncState:
                     continue
                 columns = tuple(c for c in cells[2].split("|") if c)
                 state.tabs[key.removeprefix("#tab ")] = TabShape(count, columns)
+            elif key.startswith("#new "):
+                state.new_rows[key.removeprefix("#new ")] = NewRowKey(cells[1], cells[2],
+                                                                      cells[3])
             elif key.startswith("#"):
                 continue
             elif cells[1] in ("event", "draft"):

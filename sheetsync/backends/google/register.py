@@ -738,8 +738,13 @@ class SheetsRegister:
             # The run lock goes back in the same atomic request as the write (``lease``):
             # the lock costs one call of its own, not two.
             requests.append({"deleteSheet": {"sheetId": lock_id}})
+        # The answer holds the written tabs as they are right after the write: rows that
+        # moved in the meantime are put right below (``placement``).
+        from sheetsync.backends.google import placement
+
+        check = sorted(tabs) if writes else []
         try:
-            self._http.batch_update(self.spreadsheet_id, {"requests": requests})
+            after = placement.write_and_answer(self, requests, check)
         except Exception as exc:
             if lock_id is not None and error_status(exc) == 400 and str(lock_id) in str(exc):
                 # Our lock tab is gone (it expired and another run took over): write
@@ -763,6 +768,8 @@ class SheetsRegister:
             if self._dash_write is not None and self._dash_write[0].chart is not None:
                 self._meta.charts.add(self._chart_id)
         self._lock_sheet_id = None  # given back with the write
+        if writes and after:
+            placement.repair(self, tabs, after, dict(plan.cells), writes, report)
         return report
 
     def _tabs_now(self, titles: Sequence[str]) -> dict[str, _TabNow]:
