@@ -3,9 +3,9 @@
 
 - The tab is made (visible, at the end) the first time, with column widths; later it is
   grown when the dashboard needs more rows than it has.
-- Its cells are rewritten in one ``updateCells`` from A1, values and text format only
-  (counts as numbers, so the chart can plot them; everything else as text, like RAW
-  input). Cells the previous dashboard used beyond the new one are blanked.
+- The rows whose values changed are rewritten (``updateCells``, values and format; counts
+  as numbers, so the chart can plot them, everything else as text, like RAW input).
+  Rows the previous dashboard used beyond the new one are blanked.
 - One chart of the monthly table, a stacked column chart (Sheets' ``basicChart``), with
   a chart id derived from the spreadsheet id: it is added once (``addChart``, when no
   chart has that id) and afterwards its spec is refreshed in place
@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.core.dashboard import CHART_TITLE, Dashboard, MonthlyTable
-from sheetsync.core.ports import RawTab
 
 # New tabs hold at least this much, so the chart beside the monthly table has room.
 MIN_ROWS = 60
@@ -55,18 +55,11 @@ def chart_id_for(spreadsheet_id: str) -> int:
     return derived_id(spreadsheet_id, "dashboard-chart")
 
 
-def grid_size(tab: RawTab | None) -> tuple[int, int]:
-    """(rows, columns) the tab used when it was read, header row included."""
-    if tab is None:
-        return 0, 0
-    width = max([len(tab.header)] + [len(r.cells) for r in tab.rows])
-    return 1 + len(tab.rows), width
-
-
 def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_id: int,
-                       old_size: tuple[int, int], chart_id: int, chart_exists: bool
+                       old_rows: Sequence[Sequence[str]], chart_id: int, chart_exists: bool
                        ) -> tuple[DashSheet, list[dict[str, Any]]]:
-    """The dashboard tab as it will be, and the requests that write it."""
+    """The dashboard tab as it will be, and the requests that write it. ``old_rows`` is
+    the tab as read (``core.dashboard.tab_rows``): only rows that differ are written."""
     height = len(dashboard.rows)
     width = max([len(r) for r in dashboard.rows] + [len(dashboard.widths)])
     requests: list[dict[str, Any]] = []
@@ -89,17 +82,7 @@ def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_
                            "gridProperties": {"rowCount": sheet.rows,
                                               "columnCount": sheet.columns}},
             "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
-    # Blank what the old dashboard used beyond the new one (within the grid as it is).
-    rows_out = max(height, min(old_size[0], sheet.rows))
-    cols_out = max(width, min(old_size[1], sheet.columns))
-    grid = []
-    for r in range(rows_out):
-        row = dashboard.rows[r] if r < height else ()
-        grid.append({"values": [_cell(row[c] if c < len(row) else "", dashboard, r)
-                                for c in range(cols_out)]})
-    requests.append({"updateCells": {
-        "start": {"sheetId": sheet.sheet_id, "rowIndex": 0, "columnIndex": 0},
-        "rows": grid, "fields": _FIELDS}})
+    requests += _changed_rows(dashboard, sheet, old_rows)
     table = dashboard.chart
     if table is not None:
         spec = chart_spec(sheet.sheet_id, table)
@@ -113,6 +96,41 @@ def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_
                                    "columnIndex": table.anchor_col},
                     "widthPixels": CHART_WIDTH_PX, "heightPixels": CHART_HEIGHT_PX}}}}})
     return sheet, requests
+
+
+def _changed_rows(dashboard: Dashboard, sheet: DashSheet, old_rows: Sequence[Sequence[str]]
+                  ) -> list[dict[str, Any]]:
+    """``updateCells`` for each run of rows whose values differ from what the tab holds,
+    old rows below the new dashboard blanked. A register with thousands of partners
+    rewrites the lines that moved, not the whole tab, on every change."""
+    new_rows = dashboard.text_rows()
+    height = min(max(len(dashboard.rows), len(old_rows)), sheet.rows)
+    width = min(max([len(r) for r in dashboard.rows] + [len(r) for r in old_rows]
+                    + [len(dashboard.widths)]), sheet.columns)
+
+    def differs(r: int) -> bool:
+        new = tuple(new_rows[r]) if r < len(new_rows) else ()
+        old = tuple(old_rows[r]) if r < len(old_rows) else ()
+        return new != old
+
+    requests: list[dict[str, Any]] = []
+    r = 0
+    while r < height:
+        if not differs(r):
+            r += 1
+            continue
+        start = r
+        while r < height and differs(r):
+            r += 1
+        grid = []
+        for i in range(start, r):
+            row = dashboard.rows[i] if i < len(dashboard.rows) else ()
+            grid.append({"values": [_cell(row[c] if c < len(row) else "", dashboard, i)
+                                    for c in range(width)]})
+        requests.append({"updateCells": {
+            "start": {"sheetId": sheet.sheet_id, "rowIndex": start, "columnIndex": 0},
+            "rows": grid, "fields": _FIELDS}})
+    return requests
 
 
 def _format(dashboard: Dashboard, row: int, value: object) -> dict[str, Any]:

@@ -115,3 +115,33 @@ def test_a_deleted_chart_is_drawn_again_even_if_deleted_during_the_sync() -> Non
     (write,) = writes(h)
     assert kinds(write)["addChart"] == 1
     assert len(charts(h)) == 1
+
+
+def test_only_the_rows_that_changed_are_written_and_old_rows_blanked() -> None:
+    h = GoogleHarness()
+    partners = [{**PARTNER, "Name": f"Dr Partner {i:02d}", "Email": f"p{i}@x.example"}
+                for i in range(12)]
+    ws = h.workspace(tables(partners=partners, referrals=[referral(Partner="Dr Partner 00")]))
+    sync(ws)
+    sheet = h.fake.sheets.spreadsheet(h.sid).by_title(DASHBOARD_TAB)
+    assert sheet is not None
+    before = h.tab(DASHBOARD_TAB)
+
+    # One partner paused: its line (Stage, Next touch) and nothing else.
+    h.set_cell("Partners", 5, "Stage", "Paused")
+    h.fake.reset_counters()
+    sync(ws)
+    (write,) = writes(h)
+    cells = [q["updateCells"] for q in write if "updateCells" in q
+             and q["updateCells"]["start"]["sheetId"] == sheet.id]
+    assert [len(c["rows"]) for c in cells] == [1]
+    after = h.tab(DASHBOARD_TAB)
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == \
+        [cells[0]["start"]["rowIndex"]]
+
+    # A partner gone: the table is a line shorter and the old last line is blank.
+    h.delete_row("Partners", 13)
+    sync(ws)
+    shorter = h.tab(DASHBOARD_TAB)
+    assert len(shorter) == len(after) - 1
+    assert not any("Dr Partner 11" in str(row) for row in shorter)
