@@ -24,7 +24,6 @@ from sheetsync.core.fields import text_of
 from sheetsync.core.guard import hold_mass_changes
 from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
-from sheetsync.core.newrows import forget_placed_rows, remember_new_rows
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.ports import (
     CellWrite,
@@ -46,6 +45,7 @@ from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
 from sheetsync.core.state import SyncState
 from sheetsync.core.status import column_texts, sync_status
+from sheetsync.perf import cyclic_gc_paused
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.dashboard import build_dashboard
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
@@ -150,7 +150,8 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
     (``core.guard``) would hold."""
     lock = None if dry_run else RunLockHandle(workspace.register, clock)
     try:
-        return _sync_once(workspace, dry_run, clock, lock, accept_changes)
+        with cyclic_gc_paused():  # see sheetsync.perf: 40% of a large sync's CPU
+            return _sync_once(workspace, dry_run, clock, lock, accept_changes)
     finally:
         if lock is not None:
             lock.release()
@@ -161,7 +162,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
-    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=clock().date())
+    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS)
     hold_mass_changes(parsed, accept=accept_changes)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
@@ -212,7 +213,6 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     if digest_result is not None and not digest_result.ok:
         report.digest_error = digest_result.error or "not made; the next sync tries again"
     new_state = record_results(state, [s for rs in steps.values() for s in rs], results)
-    remember_new_rows(new_state, parsed.all_rows(), steps, today)
     failures = {k: r for k, r in results.items() if not r.ok}
     writes = _status_writes(parsed, plans, new_state, failures, report)
     _fill_outcomes(report, parsed, plans, steps, failures)
@@ -225,7 +225,6 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             return _sync_once(workspace, dry_run, clock, lock, accept_changes)
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
-        forget_placed_rows(new_state, parsed.all_rows(), today)
         progress.info("Writing %d cells to %s", len(writes), workspace.register.describe())
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now, dashboard)

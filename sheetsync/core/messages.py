@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.mime.text import MIMEText
+from email.policy import SMTP, compat32
+from email.utils import format_datetime, formataddr
+from typing import Any, cast
 
 from sheetsync.core.ports import DraftSpec
 
@@ -54,5 +58,49 @@ def build_message(spec: DraftSpec, when: dt.datetime | None = None) -> EmailMess
     return msg
 
 
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # mostly-ASCII text stays readable in the raw message
+_CRLF = compat32.clone(linesep="\r\n")
+
+
 def message_bytes(spec: DraftSpec, when: dt.datetime | None = None) -> bytes:
-    return build_message(spec, when).as_bytes()
+    """The draft as RFC 5322 bytes (CRLF line ends), as Gmail's ``raw`` field takes it.
+
+    The same message as ``build_message`` (a test parses both and compares), built with
+    the ``email`` package's older classes, which take a quarter of the time: the first
+    sync of a large register makes over ten thousand drafts, and the newer header
+    registry made building them cost more than everything else in the run.
+    """
+    try:
+        return _fast_message(spec, when)
+    except (UnicodeError, ValueError):  # e.g. a non-ASCII address: the careful way
+        return build_message(spec, when).as_bytes()
+
+
+def _fast_message(spec: DraftSpec, when: dt.datetime | None) -> bytes:
+    body = spec.body.replace("\r\n", "\n").replace("\r", "\n")
+    # Any: the compat32 API takes Charset and Header objects, which typeshed does not say.
+    msg: Any = MIMEText(body if body.endswith("\n") else body + "\n", "plain",
+                        cast(Any, _UTF8_QP))
+    msg["From"] = _fast_address(spec.sender_name, spec.sender_email, "From")
+    msg["To"] = _fast_address(spec.to_name, spec.to_email, "To")
+    subject = one_line(spec.subject, 250)
+    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8",
+                                                              header_name="Subject")
+    msg["Message-ID"] = spec.message_id
+    msg[KEY_HEADER] = one_line(spec.key)
+    if when is not None:
+        msg["Date"] = format_datetime(when)
+    return bytes(msg.as_bytes(policy=_CRLF))
+
+
+def _fast_address(name: str, email: str, header: str) -> str | Header:
+    address, display = email.strip(), one_line(name, 120)
+    if not address.isascii():
+        raise ValueError("non-ASCII address")
+    if display.isascii():
+        return formataddr((display, address))  # quotes the name where it must
+    # Encoded words of at most 75 characters each (RFC 2047), then the plain address.
+    value = Header(display, "utf-8", header_name=header)
+    value.append(f" <{address}>", "us-ascii")
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sheetsync.core.ids import object_key
 from sheetsync.core.ports import DraftSpec, EventSpec
@@ -23,7 +24,7 @@ class Intent:
     # Draft to a partner: counts as a contact with that partner once sent.
     partner_key: str = ""
 
-    @property
+    @cached_property  # asked many times per intent while planning, reconciling, writing
     def key(self) -> str:
         return object_key(self.row_key, self.purpose)
 

@@ -72,7 +72,8 @@ class RegisterSnapshot:
 
 def fingerprint_cells(cells: Sequence[CellValue]) -> str:
     """A stable digest of a row's cells, used to find an ID-less row again at write time."""
-    normalised = [_cell_text(c) for c in cells]
+    # Text cells inline: this runs for every row of the register on every sync.
+    normalised = [c if type(c) is str else _cell_text(c) for c in cells]
     while normalised and normalised[-1] == "":
         normalised.pop()
     digest = hashlib.sha256(json.dumps(normalised, ensure_ascii=False).encode("utf-8"))

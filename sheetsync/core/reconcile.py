@@ -54,12 +54,12 @@ def decide(intent: Intent, record: ObjectRecord | None) -> Step:
     spec = intent.spec
     if spec is None:
         return Step(intent, "none", intent.why_not.lstrip("!") or "nothing due")
-    digest = spec.content_hash()
     kind = "event" if isinstance(spec, EventSpec) else "draft"
     if record is None:
         return Step(intent, "create", f"new {kind}", Change("create", spec))
     if record.status == "sent":
         return Step(intent, "keep", f"sent on {record.date or 'an earlier day'}: left as is")
+    digest = spec.content_hash()  # only now: a sent draft needs none
     if record.status == "deleted":
         if kind == "draft" and record.hash != digest:
             return Step(intent, "create", "draft was deleted, and the row changed since",

@@ -3,17 +3,15 @@ resolve partners and treatments. Pure: no I/O."""
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sheetsync.core.fields import shown, text_of
 from sheetsync.core.headers import ColumnMap, find_tabs, map_columns
 from sheetsync.core.ids import format_row_id, row_id_number
-from sheetsync.core.newrows import adoptable, identity_of
 from sheetsync.core.ports import CellValue, RawRow, RegisterSnapshot, RowRef, fingerprint_cells
 from sheetsync.core.rows import (
     CheckInRow,
@@ -82,16 +80,15 @@ class ParsedRegister:
 
 def fold_name(text: str) -> str:
     """Case-, space- and accent-insensitive form of a name, for lookups."""
+    if text.isascii():  # nothing to decompose (most names): skip the slow part
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
 
 
 def parse_register(snapshot: RegisterSnapshot, state: SyncState,
-                   default_treatments: Mapping[str, TreatmentRow],
-                   today: dt.date | None = None) -> ParsedRegister:
-    """``today`` (when given) bounds how old a remembered new-row ID may be to be given
-    back to its row (``core.newrows``)."""
+                   default_treatments: Mapping[str, TreatmentRow]) -> ParsedRegister:
     found = find_tabs(snapshot)
     tab_problems: list[str] = []
     notes: list[str] = []
@@ -146,7 +143,7 @@ def parse_register(snapshot: RegisterSnapshot, state: SyncState,
     for spec in DATA_TABS:
         if spec.name in columns:
             _, tab = found.tabs[spec.name]
-            rows = _rows_of(tab.rows, spec, columns[spec.name], state, today)
+            rows = _rows_of(tab.rows, spec, columns[spec.name], state)
             if spec is PARTNERS:
                 parsed.partners = _validated(rows, PartnerRow, settings)
             elif spec is REFERRALS:
@@ -189,11 +186,12 @@ def _catalogue(tabs: Mapping[str, tuple[TabSpec, Any]], spec: TabSpec, model: ty
     return result
 
 
-def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state: SyncState,
-             today: dt.date | None = None) -> list[Row[Any]]:
+def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state: SyncState
+             ) -> list[Row[Any]]:
     assert spec.id_column is not None
     id_pos = cmap.index[spec.id_column]
     tool_positions = {cmap.index[c.name] for c in spec.tool_columns}
+    columns = list(cmap.index.items())
     rows: list[Row[Any]] = []
     for raw in raw_rows:
         # A row whose staff cells are all empty is blank, even if old statuses remain.
@@ -201,8 +199,10 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
             _blank(c) for pos, c in enumerate(raw.cells) if pos not in tool_positions
         ):
             continue
-        key = text_of(raw.cells[id_pos] if id_pos < len(raw.cells) else None).strip()
-        cells = {name: _at(raw, cmap, name) for name in cmap.index}
+        width = len(raw.cells)
+        key = text_of(raw.cells[id_pos] if id_pos < width else None).strip()
+        # Inline _at: this runs for every cell of every data row.
+        cells = {name: raw.cells[pos] if pos < width else None for name, pos in columns}
         ref = RowRef(cmap.title, key or None, raw.number,
                      fingerprint_cells(raw.cells), spec.id_column)
         rows.append(Row(cmap.title, spec, raw, key, ref, cells))
@@ -214,20 +214,12 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
         if number is not None:
             highest = max(highest, number)
     seen: dict[str, list[Row[Any]]] = defaultdict(list)
-    # A new row whose ID could not be written last run (edited meanwhile) gets that ID
-    # back, so what was made for it is not made twice (core.newrows).
-    remembered = adoptable(state, spec.name, {r.key for r in rows if r.key}, today)
-    idless = Counter(identity_of(spec.name, r.cells) for r in rows if not r.key)
     for row in rows:
         if row.key:
             seen[row.key].append(row)
         else:
-            identity = identity_of(spec.name, row.cells)
-            if identity and idless[identity] == 1 and identity in remembered:
-                row.key = remembered.pop(identity)
-            else:
-                highest += 1
-                row.key = format_row_id(spec.id_prefix, highest)
+            highest += 1
+            row.key = format_row_id(spec.id_prefix, highest)
             row.new_key = True
             row.ref = RowRef(row.ref.tab, None, row.ref.number, row.ref.fingerprint,
                              spec.id_column, assign_key=row.key)
@@ -294,10 +286,11 @@ class PartnerIndex:
         wanted = text.strip()
         if wanted in self.by_key:
             return self.by_key[wanted], ""
-        for table, form in ((self.exact, wanted),
-                            (self.folded, " ".join(wanted.casefold().split())),
-                            (self.loose, fold_name(wanted))):
-            hits = table.get(form, [])
+        forms: tuple[tuple[dict[str, list[Row[PartnerRow]]], Callable[[str], str]], ...] = (
+            (self.exact, str), (self.folded, lambda t: " ".join(t.casefold().split())),
+            (self.loose, fold_name))
+        for table, form in forms:  # each form only if the one before found nothing
+            hits = table.get(form(wanted), [])
             if len(hits) == 1:
                 return hits[0], ""
             if len(hits) > 1:

@@ -168,9 +168,10 @@ M = TypeVar("M", bound=_Row)
 def validate_row(model: type[M], cells: Mapping[str, Any], date_order: str
                  ) -> tuple[M | None, list[str]]:
     """Build ``model`` from cells keyed by schema column name; return it or the problems."""
-    data = {field: cells.get(column) for column, field in FIELD_OF[model].items()}
+    required = _required(model)
     # Absent optional cells take the model default; required ones must be seen as empty.
-    data = {k: v for k, v in data.items() if v is not None or k in _required(model)}
+    data = {field: value for column, field in FIELD_OF[model].items()
+            if (value := cells.get(column)) is not None or field in required}
     try:
         return model.model_validate(data, context={"date_order": date_order}), []
     except ValidationError as exc:
@@ -184,8 +185,15 @@ def validate_row(model: type[M], cells: Mapping[str, Any], date_order: str
         return None, problems
 
 
-def _required(model: type[_Row]) -> set[str]:
-    return {name for name, info in model.model_fields.items() if info.is_required()}
+_REQUIRED: dict[type[_Row], frozenset[str]] = {}
+
+
+def _required(model: type[_Row]) -> frozenset[str]:
+    found = _REQUIRED.get(model)  # asked once per row: worked out once per model
+    if found is None:
+        found = _REQUIRED[model] = frozenset(
+            name for name, info in model.model_fields.items() if info.is_required())
+    return found
 
 
 def _column_of(model: type[_Row], field: str) -> str:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 
 class TabKind(str, Enum):
@@ -79,7 +80,13 @@ _FOLD = re.compile(r"[^0-9a-z]+")
 
 def normalise_header(text: object) -> str:
     """Fold a header for matching: case, accents, spaces and punctuation do not count."""
-    raw = "" if text is None else str(text)
+    return _fold_header("" if text is None else str(text))
+
+
+@lru_cache(maxsize=8192)
+def _fold_header(raw: str) -> str:
+    # Cached: choice cells (Stage, Status, Direction...) repeat on every row, and each is
+    # compared with every allowed choice.
     decomposed = unicodedata.normalize("NFKD", raw)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _FOLD.sub("", ascii_only.casefold())

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sheetsync.backends.google._batch import Outcome, Part, run_batch
+from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core.ports import Change, ChangeResult, EventSpec, Known, Observation, Presence
 
@@ -98,6 +98,10 @@ class GoogleCalendar:
         self.calendar_id = calendar_id or "primary"
         self.namespace = namespace
         self.policy = policy or RetryPolicy()
+        self._resources = Resources()
+
+    def _events(self) -> Any:
+        return self._resources.get(self.service, "events")
 
     def describe(self) -> str:
         if self.calendar_id == "primary":
@@ -112,7 +116,7 @@ class GoogleCalendar:
         from sheetsync.errors import CredentialsError
 
         def probe() -> Any:
-            return self.service.events().list(calendarId=self.calendar_id, maxResults=1,
+            return self._events().list(calendarId=self.calendar_id, maxResults=1,
                                               fields="items(id)").execute(num_retries=0)
 
         try:
@@ -188,7 +192,7 @@ class GoogleCalendar:
                 kwargs["pageToken"] = token
 
             def page(kwargs: dict[str, Any] = kwargs) -> Any:
-                return self.service.events().list(**kwargs).execute(num_retries=0)
+                return self._events().list(**kwargs).execute(num_retries=0)
 
             data = self.policy.run(page, idempotent=True, what="Google Calendar")
             for event in data.get("items", []) or []:
@@ -199,7 +203,7 @@ class GoogleCalendar:
 
     def _get_factory(self, event_id: str) -> Any:
         def make() -> Any:
-            return self.service.events().get(calendarId=self.calendar_id, eventId=event_id)
+            return self._events().get(calendarId=self.calendar_id, eventId=event_id)
 
         return make
 
@@ -268,7 +272,7 @@ class GoogleCalendar:
         body = event_body(spec, self.namespace)
 
         def make() -> Any:
-            return self.service.events().insert(calendarId=self.calendar_id, body=body)
+            return self._events().insert(calendarId=self.calendar_id, body=body)
 
         return make
 
@@ -276,7 +280,7 @@ class GoogleCalendar:
         body = event_body(spec, self.namespace, for_patch=True)
 
         def make() -> Any:
-            return self.service.events().patch(calendarId=self.calendar_id, eventId=event_id,
+            return self._events().patch(calendarId=self.calendar_id, eventId=event_id,
                                                body=body)
 
         return make

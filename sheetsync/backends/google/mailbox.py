@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sheetsync.backends.google._batch import Outcome, Part, run_batch
+from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core import messages
 from sheetsync.core.ports import Change, ChangeResult, DraftSpec, Known, Observation, Presence
@@ -77,6 +77,11 @@ class GmailMailbox:
         self._known_draft_ids: set[str] = set()
         # Gmail message id -> (Message-ID, X-Sheetsync-Key) of drafts already looked at.
         self._headers: dict[str, tuple[str, str]] = {}
+        self._resources = Resources()
+
+    def _users(self, name: str) -> Any:
+        """``service.users().drafts()`` and the like, built once."""
+        return self._resources.get(self.service, "users", name)
 
     def describe(self) -> str:
         return f"Gmail drafts of {self.account}" if self.account else "Gmail drafts"
@@ -89,7 +94,7 @@ class GmailMailbox:
         from sheetsync.errors import CredentialsError
 
         def probe() -> Any:
-            return self.service.users().drafts().list(userId=ME, maxResults=1).execute(
+            return self._users("drafts").list(userId=ME, maxResults=1).execute(
                 num_retries=0)
 
         try:
@@ -149,7 +154,7 @@ class GmailMailbox:
                 kwargs["pageToken"] = token
 
             def page(kwargs: dict[str, Any] = kwargs) -> Any:
-                return self.service.users().drafts().list(**kwargs).execute(num_retries=0)
+                return self._users("drafts").list(**kwargs).execute(num_retries=0)
 
             data = self.policy.run(page, idempotent=True, what="Gmail")
             for item in data.get("drafts", []) or []:
@@ -163,7 +168,7 @@ class GmailMailbox:
 
     def _thread_factory(self, thread_id: str) -> Callable[[], Any]:
         def make() -> Any:
-            return self.service.users().threads().get(
+            return self._users("threads").get(
                 userId=ME, id=thread_id, format="metadata", metadataHeaders=METADATA_HEADERS)
 
         return make
@@ -306,7 +311,7 @@ class GmailMailbox:
 
     def _headers_factory(self, message_id: str) -> Callable[[], Any]:
         def make() -> Any:
-            return self.service.users().messages().get(
+            return self._users("messages").get(
                 userId=ME, id=message_id, format="metadata", metadataHeaders=METADATA_HEADERS)
 
         return make
@@ -315,7 +320,7 @@ class GmailMailbox:
         body = {"message": {"raw": raw_message(spec, when)}}
 
         def make() -> Any:
-            return self.service.users().drafts().create(userId=ME, body=body)
+            return self._users("drafts").create(userId=ME, body=body)
 
         return make
 
@@ -327,7 +332,7 @@ class GmailMailbox:
         body = {"id": target.draft_id, "message": message}
 
         def make() -> Any:
-            return self.service.users().drafts().update(userId=ME, id=target.draft_id,
+            return self._users("drafts").update(userId=ME, id=target.draft_id,
                                                         body=body)
 
         return make

@@ -56,9 +56,10 @@ from sheetsync.backends.google.dashboard import (
     chart_id_for,
     dashboard_requests,
     derived_id,
+    grid_size,
 )
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_reasons, error_status
-from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab, tab_rows
+from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab
 from sheetsync.core.headers import map_columns
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
@@ -177,8 +178,14 @@ def _cell(value: Any) -> CellValue:
     return str(value)
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def _row_cells(raw: Sequence[Any], width: int) -> tuple[CellValue, ...]:
-    cells = [_cell(v) for v in raw]
+    # The common case inline (this runs for every cell of the register): plain values
+    # stay, "" is an empty cell; anything else goes through _cell.
+    cells = [None if v is None or v == "" else v if type(v) in _PLAIN else _cell(v)
+             for v in raw]
     if len(cells) < width:
         cells += [None] * (width - len(cells))
     return tuple(cells)
@@ -527,8 +534,8 @@ class SheetsRegister:
         self._meta: _Meta | None = None
         # The Sync log for the write in progress: (the whole tab, its height as read).
         self._log_write: tuple[list[list[str]], int] | None = None
-        # The dashboard and its tab as read (text), for the same write.
-        self._dash_write: tuple[Dashboard, list[tuple[str, ...]]] | None = None
+        # The dashboard and its tab's size as read, for the same write.
+        self._dash_write: tuple[Dashboard, tuple[int, int]] | None = None
         # The sheet id of the run lock's tab while this register holds it (``lease``).
         self._lock_sheet_id: int | None = None
         # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
@@ -573,30 +580,29 @@ class SheetsRegister:
 
     def read(self) -> RegisterSnapshot:
         with self._errors("read"):
-            meta, grids = self._fetch_grid()
+            meta, grids, version = self._fetch_grid()
             titles = list(meta.sheets)
             values = [grids.get(t, []) for t in titles]
         tabs: list[RawTab] = []
         state_rows: tuple[tuple[str, ...], ...] = ()
         for title, rows in zip(titles, values, strict=True):
             if title == STATE_TAB:
-                state_rows = tuple(tuple("" if c is None or c == "" else _cell_text(c)
-                                         for c in row) for row in rows)
+                state_rows = tuple(tuple(c if type(c) is str else "" if c is None
+                                         else _cell_text(c) for c in row) for row in rows)
                 continue
             header = tuple("" if v is None else str(v) for v in (rows[0] if rows else []))
-            body = tuple(RawRow(n, _row_cells(raw, len(header)))
+            width = len(header)
+            body = tuple(RawRow(n, _row_cells(raw, width))
                          for n, raw in enumerate(rows[1:], start=2))
             tabs.append(RawTab(title, header, body))
         if meta.time_zone:
             for listener in self.time_zone_listeners:
                 listener(meta.time_zone)
-        digest = hashlib.sha256(json.dumps([titles, values], default=str,
-                                           ensure_ascii=False).encode("utf-8"))
         return RegisterSnapshot(
             tabs=tuple(tabs),
             state_rows=state_rows,
             time_zone=meta.time_zone,
-            version=digest.hexdigest()[:24],
+            version=version,
             source=SHEETS_URL.format(self.spreadsheet_id),
         )
 
@@ -643,8 +649,10 @@ class SheetsRegister:
             self.spreadsheet_id, params={"includeGridData": "false", "fields": META_FIELDS})
         return self._take_meta(data)
 
-    def _fetch_grid(self) -> tuple[_Meta, dict[str, list[list[Any]]]]:
-        """Metadata and every tab's values in one ``spreadsheets.get``."""
+    def _fetch_grid(self) -> tuple[_Meta, dict[str, list[list[Any]]], str]:
+        """Metadata and every tab's values in one ``spreadsheets.get``, and a version:
+        a digest of the answer as it came (hashing the bytes costs nothing next to
+        serialising the values again)."""
         from gspread.urls import SPREADSHEET_URL
 
         response = self._http.request(
@@ -654,7 +662,7 @@ class SheetsRegister:
         meta = self._take_meta(data)
         grids = {str((sheet.get("properties") or {}).get("title", "")): _grid_values(sheet)
                  for sheet in data.get("sheets") or []}
-        return meta, grids
+        return meta, grids, hashlib.sha256(response.content).hexdigest()[:24]
 
     def _take_meta(self, data: dict[str, Any]) -> _Meta:
         props = data.get("properties") or {}
@@ -816,9 +824,9 @@ class SheetsRegister:
         return chart_id_for(self.spreadsheet_id)
 
     def _dashboard_to_write(self, snapshot: RegisterSnapshot, dashboard: Dashboard | None
-                            ) -> tuple[Dashboard, list[tuple[str, ...]]] | None:
-        """The dashboard and its tab as read, when it needs writing: its values changed,
-        or its chart is missing."""
+                            ) -> tuple[Dashboard, tuple[int, int]] | None:
+        """The dashboard and the size its tab had when read, when it needs writing: its
+        values changed, or its chart is missing."""
         if dashboard is None:
             return None
         # The read left the charts' ids in _meta; without it, _write_once looks them up.
@@ -826,9 +834,9 @@ class SheetsRegister:
             self._chart_id not in self._meta.charts
         if dashboard_unchanged(snapshot, dashboard) and not chart_missing:
             return None
-        return dashboard, tab_rows(existing_tab(snapshot, dashboard.title))
+        return dashboard, grid_size(existing_tab(snapshot, dashboard.title))
 
-    def _dashboard_requests(self, dashboard: Dashboard, old_rows: list[tuple[str, ...]],
+    def _dashboard_requests(self, dashboard: Dashboard, old_size: tuple[int, int],
                             taken: set[int]) -> tuple[DashSheet, list[dict[str, Any]]]:
         """The Dashboard tab (as it will be) and the requests that write it, for the
         same ``batchUpdate`` (``backends.google.dashboard``)."""
@@ -842,7 +850,7 @@ class SheetsRegister:
         new_id = derived_id(self.spreadsheet_id, "dashboard")
         while new_id in taken:
             new_id += 1
-        return dashboard_requests(dashboard, sheet, new_id, old_rows if found else [],
+        return dashboard_requests(dashboard, sheet, new_id, old_size if found else (0, 0),
                                   self._chart_id, self._chart_id in meta.charts)
 
     def _state_tab_requests(self, height: int, width: int

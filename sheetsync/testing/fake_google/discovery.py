@@ -499,5 +499,7 @@ def _select(value: Any, tree: FieldTree | None) -> Any:
     if isinstance(value, list):
         return [_select(v, tree) for v in value]
     if isinstance(value, dict):
+        if all(tree.get(k, 0) is None for k in value):
+            return value  # every key kept whole (a cell's value): no copy needed
         return {k: _select(v, tree[k]) for k, v in value.items() if k in tree}
     return value
