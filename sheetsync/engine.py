@@ -24,6 +24,7 @@ from sheetsync.core.fields import text_of
 from sheetsync.core.guard import hold_mass_changes
 from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
+from sheetsync.core.newrows import forget_placed_rows, remember_new_rows
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.ports import (
     CellWrite,
@@ -162,7 +163,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
-    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS)
+    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=clock().date())
     hold_mass_changes(parsed, accept=accept_changes)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
@@ -213,6 +214,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     if digest_result is not None and not digest_result.ok:
         report.digest_error = digest_result.error or "not made; the next sync tries again"
     new_state = record_results(state, [s for rs in steps.values() for s in rs], results)
+    remember_new_rows(new_state, parsed.all_rows(), steps, today)
     failures = {k: r for k, r in results.items() if not r.ok}
     writes = _status_writes(parsed, plans, new_state, failures, report)
     _fill_outcomes(report, parsed, plans, steps, failures)
@@ -225,6 +227,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             return _sync_once(workspace, dry_run, clock, lock, accept_changes)
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
+        forget_placed_rows(new_state, parsed.all_rows(), today)
         progress.info("Writing %d cells to %s", len(writes), workspace.register.describe())
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now, dashboard)

@@ -3,8 +3,9 @@ resolve partners and treatments. Pure: no I/O."""
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -12,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from sheetsync.core.fields import shown, text_of
 from sheetsync.core.headers import ColumnMap, find_tabs, map_columns
 from sheetsync.core.ids import format_row_id, row_id_number
+from sheetsync.core.newrows import adoptable, identity_of
 from sheetsync.core.ports import CellValue, RawRow, RegisterSnapshot, RowRef, fingerprint_cells
 from sheetsync.core.rows import (
     CheckInRow,
@@ -88,7 +90,10 @@ def fold_name(text: str) -> str:
 
 
 def parse_register(snapshot: RegisterSnapshot, state: SyncState,
-                   default_treatments: Mapping[str, TreatmentRow]) -> ParsedRegister:
+                   default_treatments: Mapping[str, TreatmentRow],
+                   today: dt.date | None = None) -> ParsedRegister:
+    """``today`` (when given) bounds how old a remembered new-row ID may be to be given
+    back to its row (``core.newrows``)."""
     found = find_tabs(snapshot)
     tab_problems: list[str] = []
     notes: list[str] = []
@@ -143,7 +148,7 @@ def parse_register(snapshot: RegisterSnapshot, state: SyncState,
     for spec in DATA_TABS:
         if spec.name in columns:
             _, tab = found.tabs[spec.name]
-            rows = _rows_of(tab.rows, spec, columns[spec.name], state)
+            rows = _rows_of(tab.rows, spec, columns[spec.name], state, today)
             if spec is PARTNERS:
                 parsed.partners = _validated(rows, PartnerRow, settings)
             elif spec is REFERRALS:
@@ -186,8 +191,8 @@ def _catalogue(tabs: Mapping[str, tuple[TabSpec, Any]], spec: TabSpec, model: ty
     return result
 
 
-def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state: SyncState
-             ) -> list[Row[Any]]:
+def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state: SyncState,
+             today: dt.date | None = None) -> list[Row[Any]]:
     assert spec.id_column is not None
     id_pos = cmap.index[spec.id_column]
     tool_positions = {cmap.index[c.name] for c in spec.tool_columns}
@@ -214,12 +219,20 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
         if number is not None:
             highest = max(highest, number)
     seen: dict[str, list[Row[Any]]] = defaultdict(list)
+    # A new row whose ID could not be written last run (edited meanwhile) gets that ID
+    # back, so what was made for it is not made twice (core.newrows).
+    remembered = adoptable(state, spec.name, {r.key for r in rows if r.key}, today)
+    idless = Counter(identity_of(spec.name, r.cells) for r in rows if not r.key)
     for row in rows:
         if row.key:
             seen[row.key].append(row)
         else:
-            highest += 1
-            row.key = format_row_id(spec.id_prefix, highest)
+            identity = identity_of(spec.name, row.cells)
+            if identity and idless[identity] == 1 and identity in remembered:
+                row.key = remembered.pop(identity)
+            else:
+                highest += 1
+                row.key = format_row_id(spec.id_prefix, highest)
             row.new_key = True
             row.ref = RowRef(row.ref.tab, None, row.ref.number, row.ref.fingerprint,
                              spec.id_column, assign_key=row.key)

@@ -56,10 +56,9 @@ from sheetsync.backends.google.dashboard import (
     chart_id_for,
     dashboard_requests,
     derived_id,
-    grid_size,
 )
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_reasons, error_status
-from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab
+from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab, tab_rows
 from sheetsync.core.headers import map_columns
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
@@ -534,8 +533,8 @@ class SheetsRegister:
         self._meta: _Meta | None = None
         # The Sync log for the write in progress: (the whole tab, its height as read).
         self._log_write: tuple[list[list[str]], int] | None = None
-        # The dashboard and its tab's size as read, for the same write.
-        self._dash_write: tuple[Dashboard, tuple[int, int]] | None = None
+        # The dashboard and its tab as read (text), for the same write.
+        self._dash_write: tuple[Dashboard, list[tuple[str, ...]]] | None = None
         # The sheet id of the run lock's tab while this register holds it (``lease``).
         self._lock_sheet_id: int | None = None
         # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
@@ -745,8 +744,13 @@ class SheetsRegister:
             # The run lock goes back in the same atomic request as the write (``lease``):
             # the lock costs one call of its own, not two.
             requests.append({"deleteSheet": {"sheetId": lock_id}})
+        # The answer holds the written tabs as they are right after the write: rows that
+        # moved in the meantime are put right below (``placement``).
+        from sheetsync.backends.google import placement
+
+        check = sorted(tabs) if writes else []
         try:
-            self._http.batch_update(self.spreadsheet_id, {"requests": requests})
+            after = placement.write_and_answer(self, requests, check)
         except Exception as exc:
             if lock_id is not None and error_status(exc) == 400 and str(lock_id) in str(exc):
                 # Our lock tab is gone (it expired and another run took over): write
@@ -770,6 +774,8 @@ class SheetsRegister:
             if self._dash_write is not None and self._dash_write[0].chart is not None:
                 self._meta.charts.add(self._chart_id)
         self._lock_sheet_id = None  # given back with the write
+        if writes and after:
+            placement.repair(self, tabs, after, dict(plan.cells), writes, report)
         return report
 
     def _tabs_now(self, titles: Sequence[str]) -> dict[str, _TabNow]:
@@ -824,9 +830,9 @@ class SheetsRegister:
         return chart_id_for(self.spreadsheet_id)
 
     def _dashboard_to_write(self, snapshot: RegisterSnapshot, dashboard: Dashboard | None
-                            ) -> tuple[Dashboard, tuple[int, int]] | None:
-        """The dashboard and the size its tab had when read, when it needs writing: its
-        values changed, or its chart is missing."""
+                            ) -> tuple[Dashboard, list[tuple[str, ...]]] | None:
+        """The dashboard and its tab as read, when it needs writing: its values changed,
+        or its chart is missing."""
         if dashboard is None:
             return None
         # The read left the charts' ids in _meta; without it, _write_once looks them up.
@@ -834,9 +840,9 @@ class SheetsRegister:
             self._chart_id not in self._meta.charts
         if dashboard_unchanged(snapshot, dashboard) and not chart_missing:
             return None
-        return dashboard, grid_size(existing_tab(snapshot, dashboard.title))
+        return dashboard, tab_rows(existing_tab(snapshot, dashboard.title))
 
-    def _dashboard_requests(self, dashboard: Dashboard, old_size: tuple[int, int],
+    def _dashboard_requests(self, dashboard: Dashboard, old_rows: list[tuple[str, ...]],
                             taken: set[int]) -> tuple[DashSheet, list[dict[str, Any]]]:
         """The Dashboard tab (as it will be) and the requests that write it, for the
         same ``batchUpdate`` (``backends.google.dashboard``)."""
@@ -850,7 +856,7 @@ class SheetsRegister:
         new_id = derived_id(self.spreadsheet_id, "dashboard")
         while new_id in taken:
             new_id += 1
-        return dashboard_requests(dashboard, sheet, new_id, old_size if found else (0, 0),
+        return dashboard_requests(dashboard, sheet, new_id, old_rows if found else [],
                                   self._chart_id, self._chart_id in meta.charts)
 
     def _state_tab_requests(self, height: int, width: int
