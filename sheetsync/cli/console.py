@@ -13,7 +13,7 @@ import io
 import json
 import os
 import re
-from typing import TextIO
+from typing import Any, TextIO
 
 from sheetsync.cli.output import _kind_of, print_plan, print_summary, safe_problem
 from sheetsync.engine import RowOutcome, SyncReport
@@ -154,6 +154,15 @@ def _colour_line(line: str, colour: bool) -> str:
     return paint(label, "dim") + value
 
 
+def safe_json(data: dict[str, Any]) -> dict[str, Any]:
+    """``--json`` output is command output too: client values quoted in problems are
+    masked as in the summary (the full sentence is in the row's Sync status cell)."""
+    for entry in data.get("problems") or []:
+        kind = _kind_of(str(entry.get("tab", "")))
+        entry["problems"] = [safe_problem(kind, p) for p in entry.get("problems") or []]
+    return data
+
+
 def show_report(report: SyncReport, source: str, out: TextIO, *, as_json: bool = False,
                 quiet: bool = False, style: str = "auto") -> None:
     """Print one sync's report in the style that suits where it goes.
@@ -162,7 +171,7 @@ def show_report(report: SyncReport, source: str, out: TextIO, *, as_json: bool =
     ``quiet``: print nothing unless something needs attention (see ``needs_attention``).
     """
     if as_json:
-        out.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+        out.write(json.dumps(safe_json(report.as_json()), ensure_ascii=False) + "\n")
         return
     if quiet and not needs_attention(report):
         return

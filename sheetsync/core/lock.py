@@ -13,7 +13,8 @@ register in between; when it is not, the engine reads and plans again, now under
 before it changes anything.
 
 Every lock carries its expiry: a lock left by a crashed run (power cut, ``kill -9``) stops
-the next runs only until it expires (``LOCK_TTL``), then the next run takes it over.
+the next runs only until it expires (``LOCK_TTL``), then the next run takes it over. A lock
+left by a run on the same computer whose process has ended is taken over at once.
 Backends implement ``RunLock``; a backend without it simply runs unlocked.
 """
 
@@ -62,6 +63,25 @@ class LockHolder:
 
     def expired(self, now: dt.datetime) -> bool:
         return _utc(now) >= self.expires
+
+    def abandoned(self) -> bool:
+        """Left by a run on this very computer whose process has ended (it could not
+        give the lock back, e.g. Google did not answer): stale at once, no need to wait
+        for the expiry. Runs on other computers are judged by the expiry alone."""
+        if os.name != "posix" or self.host != (socket.gethostname() or "unknown host"):
+            return False
+        if self.pid <= 0 or self.pid == os.getpid():
+            return False
+        try:
+            os.kill(self.pid, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    def stale(self, now: dt.datetime) -> bool:
+        return self.expired(now) or self.abandoned()
 
     def fields(self) -> list[tuple[str, str]]:
         """The lock as (name, value) pairs, for a lock file or a lock tab."""

@@ -13,7 +13,8 @@ Sheets API *are* atomic, and this lock is built on them:
 So taking the lock is one ``batchUpdate``: add the hidden tab ``_sheetsync_lock`` (with a
 fresh random sheet id) and fill in who holds it and until when. Of two runs doing this at
 once, Google applies one and refuses the other ("already exists"). The loser reads the
-tab: a live lock means ``BusyError`` (exit 3); an expired one (a crashed run) is taken over
+tab: a live lock means ``BusyError`` (exit 3); a stale one (expired: a crashed run; or left
+by a run on this computer whose process has ended) is taken over
 by one ``batchUpdate`` that deletes *that* tab by its sheet id and adds a new one. Of two
 runs taking over the same stale lock, the second one's delete finds no such sheet id and
 fails as a whole. Giving the lock back deletes the tab by our own sheet id, so a run
@@ -163,7 +164,7 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
             # probe went with it, so let the engine read again to be sure.
             reg._lock_sheet_id = sheet.sheet_id
             return False
-        if found is not None and not found.expired(now):
+        if found is not None and not found.stale(now):
             raise busy_error(where, found)
         # Stale (expired or unreadable): replace that very tab, in one atomic step.
         new_id = _new_sheet_id()

@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import socket
 import uuid
 from pathlib import Path
 
@@ -38,21 +37,6 @@ def _read(path: Path) -> LockHolder | None:
     except (OSError, ValueError):
         return None
     return LockHolder.from_fields(data) if isinstance(data, dict) else None
-
-
-def _pid_gone(holder: LockHolder) -> bool:
-    """A lock from this very computer whose process has ended is stale at once."""
-    if os.name != "posix" or holder.host != (socket.gethostname() or "unknown host"):
-        return False
-    if holder.pid <= 0 or holder.pid == os.getpid():
-        return False
-    try:
-        os.kill(holder.pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
 
 
 def _create(path: Path, holder: LockHolder) -> bool:
@@ -103,7 +87,7 @@ def acquire(register: Path, holder: LockHolder, now: dt.datetime) -> None:
         found = _read(path)
         if found is not None and found.token == holder.token:
             return
-        if found is not None and not found.expired(now) and not _pid_gone(found):
+        if found is not None and not found.stale(now):
             raise busy_error(register.name, found)
         if found is None and _young(path, dt.datetime.now(dt.timezone.utc)):
             raise busy_error(register.name, None)
