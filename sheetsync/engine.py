@@ -152,14 +152,21 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
     lock = None if dry_run else RunLockHandle(workspace.register, clock)
     try:
         with cyclic_gc_paused():  # see sheetsync.perf: 40% of a large sync's CPU
-            return _sync_once(workspace, dry_run, clock, lock, accept_changes)
-    finally:
+            report = _sync_once(workspace, dry_run, clock, lock, accept_changes)
+    except BaseException:
+        # Not finished: it may have made events or drafts it never recorded. Its lock
+        # stays, so the next run knows to look for them (core.lock, "leave").
         if lock is not None:
-            lock.release()
+            lock.leave()
+        raise
+    if lock is not None:
+        lock.release()
+    return report
 
 
 def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
-               lock: RunLockHandle | None, accept_changes: bool) -> SyncReport:
+               lock: RunLockHandle | None, accept_changes: bool,
+               second_pass: bool = False) -> SyncReport:
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
@@ -198,6 +205,9 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             and not lock.hold(snapshot):
         # Another sync wrote the register after our read: plan again from what it left.
         return _sync_once(workspace, dry_run, clock, lock, accept_changes)
+    if lock is not None and lock.took_over and hasattr(workspace.mailbox, "recovering"):
+        # The last run did not finish: drafts it made may have been sent since.
+        setattr(workspace.mailbox, "recovering", True)  # noqa: B010 (optional, duck-typed)
     results = _apply(workspace, every_step)
     for row_steps in steps.values():
         for step in row_steps:
@@ -205,6 +215,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                 continue
             outcome = results.get(step.intent.key)
             kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
+            if outcome is not None and outcome.sent_on is not None:
+                continue  # the owner had already sent it: recorded as sent, nothing made
             if outcome is not None and outcome.ok:
                 (report.created if step.kind == "create" else report.updated)[kind] += 1
             else:
@@ -232,6 +244,14 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now, dashboard)
         _note_write(report, written)
+    if not second_pass and any(r.sent_on is not None for r in results.values()):
+        # Drafts the owner had already sent turned up while creating (the last run did
+        # not finish): plan once more with them recorded as sent, since a sent thank-you
+        # counts as a contact and moves the partner's Next touch.
+        again = _sync_once(workspace, dry_run, clock, lock, accept_changes, second_pass=True)
+        again.created.update(report.created)
+        again.updated.update(report.updated)
+        return again
     log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d",
              sum(report.rows_read.values()), report.rows_with_problems,
              dict(report.created), dict(report.updated), report.failed, report.cells_written)

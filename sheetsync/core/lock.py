@@ -38,6 +38,10 @@ log = logging.getLogger("sheetsync.lock")
 # crashed run does not stop cron for long.
 LOCK_TTL = dt.timedelta(minutes=30)
 
+# Tokens of the locks runs in this process hold right now (``watch`` runs many syncs in
+# one process: a lock of this process that no run here holds was left by one that died).
+_HELD_HERE: set[str] = set()
+
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
@@ -65,12 +69,15 @@ class LockHolder:
         return _utc(now) >= self.expires
 
     def abandoned(self) -> bool:
-        """Left by a run on this very computer whose process has ended (it could not
-        give the lock back, e.g. Google did not answer): stale at once, no need to wait
-        for the expiry. Runs on other computers are judged by the expiry alone."""
+        """Left by a run on this very computer that has ended without giving it back
+        (its process is gone, or it is this process and no run here holds it): stale at
+        once, no need to wait for the expiry. Runs on other computers are judged by the
+        expiry alone."""
         if os.name != "posix" or self.host != (socket.gethostname() or "unknown host"):
             return False
-        if self.pid <= 0 or self.pid == os.getpid():
+        if self.pid == os.getpid():
+            return self.token not in _HELD_HERE
+        if self.pid <= 0:
             return False
         try:
             os.kill(self.pid, 0)  # signal 0: only asks whether the process exists
@@ -151,6 +158,9 @@ class RunLockHandle:
         self.ttl = ttl
         self.holder: LockHolder | None = None
         self.unlocked = False  # a backend without a lock: nothing to hold
+        # The lock taken replaced one a run left behind: that run may have made drafts
+        # it never recorded (the engine has the mailbox look for them among sent mail).
+        self.took_over = False
 
     @property
     def held(self) -> bool:
@@ -166,13 +176,29 @@ class RunLockHandle:
             return True
         now = self.clock()
         holder = LockHolder.new(now, self.ttl)
-        current = self.register.acquire_lock(snapshot, holder, now)
+        _HELD_HERE.add(holder.token)
+        try:
+            current = self.register.acquire_lock(snapshot, holder, now)
+        except BaseException:
+            _HELD_HERE.discard(holder.token)
+            raise
         self.holder = holder
+        self.took_over = bool(getattr(self.register, "took_over", False))
         log.info("run lock taken (expires %s)", holder.expires.isoformat())
         return current
 
+    def leave(self) -> None:
+        """A run that did not finish keeps its lock in place: the next run sees that the
+        lock was left (``abandoned``, or expired) and recovers what this one may have
+        half done, instead of trusting a state this run never wrote."""
+        if self.holder is not None:
+            _HELD_HERE.discard(self.holder.token)
+            self.holder = None
+
     def release(self) -> None:
         holder, self.holder = self.holder, None
+        if holder is not None:
+            _HELD_HERE.discard(holder.token)
         if holder is None or not isinstance(self.register, RunLock):
             return
         try:

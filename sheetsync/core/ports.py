@@ -301,6 +301,10 @@ class ChangeResult:
     error: str = ""
     # True when a retryable fault (quota, timeout) stopped it: next run tries again.
     retry_later: bool = False
+    # Set (with ok=True) when the object turned out to be a draft the owner had already
+    # sent: a crash lost its record, and the owner sent it before this run. It is recorded
+    # as sent, never made again.
+    sent_on: dt.date | None = None
 
 
 class Calendar(Protocol):

@@ -96,12 +96,15 @@ def record_results(state: SyncState, steps: Iterable[Step],
             kind = "draft"
             date = ""
             basis = step.intent.partner_key
+        status: Literal["active", "sent"] = "active"
+        if outcome.sent_on is not None:  # found already sent by the owner (ports)
+            status, date = "sent", outcome.sent_on.isoformat()
         result.put(ObjectRecord(
             key=step.intent.key,
             kind=kind,
             remote_id=outcome.remote_id or (previous.remote_id if previous else ""),
             hash=spec.content_hash(),
-            status="active",
+            status=status,
             thread_id=outcome.thread_id or (previous.thread_id if previous else ""),
             date=date,
             basis=basis,

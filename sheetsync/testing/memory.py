@@ -48,6 +48,7 @@ class MemoryRegister:
     # The run lock (core.lock): who holds it. One register object = one spreadsheet, so
     # threads sharing it contend like two cron hosts would.
     lock_holder: LockHolder | None = None
+    took_over: bool = False  # the last lock taken replaced a stale one (core.lock)
     # The chart kept on each dashboard tab (by title): what a spreadsheet would draw.
     charts: dict[str, MonthlyTable | None] = field(default_factory=dict)
     _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -138,8 +139,9 @@ class MemoryRegister:
         with self._mutex:
             current = self.lock_holder
             if current is not None and current.token != holder.token \
-                    and not current.expired(now):
+                    and not current.stale(now):
                 raise busy_error(self.describe(), current)
+            self.took_over = current is not None and current.token != holder.token
             self.lock_holder = holder
             return self._state_now() == snapshot.state_rows
 
@@ -209,6 +211,11 @@ class _MemoryStore:
                                             retry_later=True))
                 continue
             stored = self.items.get(key)
+            if stored is not None and stored.sent_on is not None and change.op == "create":
+                # Sent by the owner (its record was lost in a crash): never made again.
+                results.append(ChangeResult(key, True, stored.remote_id, stored.thread_id,
+                                            sent_on=stored.sent_on))
+                continue
             if stored is not None and stored.sent_on is not None:
                 results.append(ChangeResult(key, False, error="already sent"))
                 continue

@@ -9,7 +9,17 @@ from typing import Any
 
 from hypothesis import settings
 
-from sheetsync.core.ports import Change, ChangeResult, Known, Observation
+from sheetsync.core.lock import LockHolder
+from sheetsync.core.ports import (
+    CellWrite,
+    Change,
+    ChangeResult,
+    Known,
+    Observation,
+    RegisterSnapshot,
+    Workspace,
+    WriteReport,
+)
 
 
 def examples(n: int) -> int:
@@ -62,3 +72,72 @@ class GatedStore:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+# ------------------------------------------------------------- counting external calls
+
+
+class Counted:
+    """Counts calls to a port object's methods and kills the run at call number
+    ``kill_at``. ``apply`` is split into one call per change, as a real backend makes
+    one remote call (or file write) per change."""
+
+    def __init__(self, inner: Any, counter: list[int], kill_at: int) -> None:
+        self._inner = inner
+        self._counter = counter
+        self._kill_at = kill_at
+
+    def _tick(self) -> None:
+        self._counter[0] += 1
+        if self._counter[0] == self._kill_at:
+            raise Kill()
+
+    def describe(self) -> str:
+        return str(self._inner.describe())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class CountedRegister(Counted):
+    def read(self) -> RegisterSnapshot:
+        self._tick()
+        snapshot: RegisterSnapshot = self._inner.read()
+        return snapshot
+
+    def write(self, snapshot: RegisterSnapshot, writes: Sequence[CellWrite],
+              state_rows: Sequence[Sequence[str]], **more: Any) -> WriteReport:
+        self._tick()
+        report: WriteReport = self._inner.write(snapshot, writes, state_rows, **more)
+        return report
+
+    def acquire_lock(self, snapshot: RegisterSnapshot, holder: LockHolder,
+                     now: dt.datetime) -> bool:
+        self._tick()
+        current: bool = self._inner.acquire_lock(snapshot, holder, now)
+        return current
+
+    def release_lock(self, holder: LockHolder) -> None:
+        self._tick()
+        self._inner.release_lock(holder)
+
+
+class CountedStore(Counted):
+    def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
+        self._tick()
+        seen: dict[str, Observation] = self._inner.observe(known)
+        return seen
+
+    def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        results: list[ChangeResult] = []
+        for change in changes:
+            self._tick()
+            results += self._inner.apply([change])
+        return results
+
+
+def counted(ws: Workspace, counter: list[int], kill_at: int) -> Workspace:
+    return Workspace(CountedRegister(ws.register, counter, kill_at),  # type: ignore[arg-type]
+                     CountedStore(ws.calendar, counter, kill_at),  # type: ignore[arg-type]
+                     CountedStore(ws.mailbox, counter, kill_at),  # type: ignore[arg-type]
+                     ws.namespace)

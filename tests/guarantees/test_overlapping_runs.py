@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from builders import NOON_UTC, PARTNER, TODAY, checkin, referral, tables
@@ -135,7 +136,9 @@ def test_memory_expired_lock_is_taken_over_and_a_live_one_is_not() -> None:
     assert report.created["event"] == 2
     assert register.lock_holder is None
 
-    register.lock_holder = LockHolder.new(NOON_UTC() - dt.timedelta(minutes=5))
+    started = NOON_UTC() - dt.timedelta(minutes=5)  # a run on another cron host
+    register.lock_holder = LockHolder("run-b", "cron-host-b", 4242, started,
+                                      started + LOCK_TTL)
     register.set("Check-ins", 2, "Treatment date", TODAY + dt.timedelta(days=1))
     with pytest.raises(BusyError) as busy:
         sync(ws)
@@ -150,7 +153,8 @@ def test_quiet_run_takes_no_lock() -> None:
     sync(ws)
     register = ws.register
     assert isinstance(register, MemoryRegister)
-    register.lock_holder = LockHolder.new(NOON_UTC())  # someone else is running
+    register.lock_holder = LockHolder("run-b", "cron-host-b", 4242, NOON_UTC(),
+                                      NOON_UTC() + LOCK_TTL)  # another host is running
     report = sync(ws)  # nothing to change: reading is harmless, so no lock and no error
     assert report.cells_written == 0 and not report.write_refused
 
@@ -319,8 +323,8 @@ def test_google_lock_left_by_a_crashed_run_expires_by_itself() -> None:
             raise Kill()
 
     h.fake.before_request(power_cut)
-    with pytest.raises(Kill):
-        sync(ws)
+    with pytest.raises(Kill), mock.patch("socket.gethostname", return_value="cron-b"):
+        sync(ws)  # on another cron host
     h.fake.remove_hook(power_cut)
     assert LOCK_TAB in sheet_titles(h)  # the crashed run could not give it back
 
@@ -370,3 +374,23 @@ def test_google_two_runs_taking_over_the_same_stale_lock_one_wins() -> None:
     assert first_b_read and isinstance(outcome[0], BusyError)
     assert "at the same moment" in outcome[0].message
     assert sheet_titles(h).count(LOCK_TAB) == 1
+
+
+def test_a_lock_left_by_a_run_of_this_computer_that_ended_is_taken_over_at_once() -> None:
+    """Same computer, run ended (crashed, or Google never let it give the lock back): no
+    need to wait for the expiry; the next run takes over and recovers its drafts."""
+    h = GoogleHarness()
+    ws = h.workspace(tables(**REGISTER))
+
+    def power_cut(request: Any) -> None:
+        if request.api == "gmail":
+            raise Kill()
+
+    h.fake.before_request(power_cut)
+    with pytest.raises(Kill):
+        sync(ws)
+    h.fake.remove_hook(power_cut)
+    assert LOCK_TAB in sheet_titles(h)
+    report = sync(h.open())  # same clock: not expired, but its run is gone
+    assert report.failed == 0 and report.created["draft"] == 3
+    assert LOCK_TAB not in sheet_titles(h)

@@ -142,6 +142,7 @@ def acquire(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockHolder,
 def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockHolder,
                   now: dt.datetime) -> bool:
     where = reg.describe()
+    reg.took_over = False
     for _ in range(3):
         sheet_id = _new_sheet_id()
         body = {"requests": _lock_requests(sheet_id, holder), **_probe(reg)}
@@ -177,6 +178,7 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
                 raise busy_error(where, None) from None  # another run replaced it first
             raise
         reg._lock_sheet_id = new_id
+        reg.took_over = True  # a run left it: the engine has Gmail checked for its drafts
         return _is_current(reply, snapshot)
     raise busy_error(where, None)
 

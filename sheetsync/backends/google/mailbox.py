@@ -35,6 +35,9 @@ from sheetsync.core.ports import Change, ChangeResult, DraftSpec, Known, Observa
 
 ME = "me"
 GONE_MESSAGE = "the draft is no longer in Gmail (sent or deleted)"
+# After a run that did not finish: how many of the latest sent messages are looked at for
+# a draft it made that the owner has sent since (cron runs minutes apart).
+SENT_LOOKBACK = 50
 METADATA_HEADERS = ["Message-ID", messages.KEY_HEADER]
 
 
@@ -77,6 +80,9 @@ class GmailMailbox:
         self._known_draft_ids: set[str] = set()
         # Gmail message id -> (Message-ID, X-Sheetsync-Key) of drafts already looked at.
         self._headers: dict[str, tuple[str, str]] = {}
+        # Set by the engine when the last run did not finish (it left its run lock): a
+        # create then also looks among the latest sent mail for a copy the owner sent.
+        self.recovering = False
         self._resources = Resources()
 
     def _users(self, name: str) -> Any:
@@ -252,6 +258,16 @@ class GmailMailbox:
                     else:
                         still.append(key)
                 creates = still
+        if creates and self.recovering:
+            sent = self._sent_copies(creates, specs)
+            if isinstance(sent, ChangeResult):
+                for key in creates:
+                    results[key] = ChangeResult(key, False, error=sent.error,
+                                                retry_later=sent.retry_later)
+                creates = []
+            else:
+                results.update(sent)
+                creates = [k for k in creates if k not in sent]
 
         when = self.now()
         parts: list[Part] = []
@@ -307,6 +323,43 @@ class GmailMailbox:
                 match = key
             if match is not None and match not in found:
                 found[match] = draft
+        return found
+
+    def _sent_copies(self, creates: Sequence[str], specs: dict[str, DraftSpec]
+                     ) -> dict[str, ChangeResult] | ChangeResult:
+        """Drafts of ``creates`` the owner already sent: key -> a "sent" result.
+
+        Only after a run that did not finish (``recovering``): it may have made a draft
+        and died before recording it, and the owner may have sent it since. Without
+        search (metadata scope) this reads the ``SENT_LOOKBACK`` latest sent messages
+        (one ``messages.list`` of the SENT label, then their headers, batched).
+        """
+        def listing() -> Any:
+            return self._users("messages").list(
+                userId=ME, labelIds=["SENT"], maxResults=SENT_LOOKBACK).execute(
+                    num_retries=0)
+
+        try:
+            data = self.policy.run(listing, idempotent=True, what="Gmail")
+        except Exception as exc:
+            return _unsure(exc)
+        ids = [str(m.get("id", "")) for m in data.get("messages", []) or []]
+        parts = [Part(i, self._headers_factory(i)) for i in ids if i]
+        outcomes = run_batch(self.service, parts, self.policy, what="Gmail") if parts else {}
+        wanted = {_search_id(specs[k].message_id).lower(): k for k in creates}
+        keys = set(creates)
+        found: dict[str, ChangeResult] = {}
+        for message_id in ids:
+            outcome = outcomes.get(message_id)
+            if outcome is None or not outcome.ok:
+                continue  # one unreadable message: the rest still count
+            message = outcome.response or {}
+            header_id = _search_id(_header(message, "Message-ID")).lower()
+            key = wanted.get(header_id) or (
+                k if (k := _header(message, messages.KEY_HEADER).strip()) in keys else None)
+            if key is not None and key not in found:
+                found[key] = ChangeResult(key, True, "", str(message.get("threadId", "")),
+                                          sent_on=self._date_of(message))
         return found
 
     def _headers_factory(self, message_id: str) -> Callable[[], Any]:

@@ -537,6 +537,8 @@ class SheetsRegister:
         self._dash_write: tuple[Dashboard, list[tuple[str, ...]]] | None = None
         # The sheet id of the run lock's tab while this register holds it (``lease``).
         self._lock_sheet_id: int | None = None
+        # The last lock taken replaced one a run left behind (``core.lock``).
+        self.took_over = False
         # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
         # in it).
         self.time_zone_listeners: list[Callable[[str], None]] = []

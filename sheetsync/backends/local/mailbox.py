@@ -147,8 +147,14 @@ class EmlMailbox:
                 continue
             name = draft_file_name(spec.key)
             draft = self.drafts_dir / name
-            if (self.sent_dir / name).is_file():
-                # Never make a second copy of a message the owner already sent.
+            sent = self.sent_dir / name
+            if sent.is_file() and change.op == "create":
+                # Never make a second copy of a message the owner already sent: it is
+                # recorded as sent (its record was lost in a crash).
+                results.append(ChangeResult(spec.key, True, remote_id=name,
+                                            sent_on=_arrival_date(sent)))
+                continue
+            if sent.is_file():
                 results.append(ChangeResult(spec.key, False, remote_id=name,
                                             error="already sent"))
                 continue
