@@ -296,9 +296,16 @@ def test_google_lock_costs_one_call_on_a_writing_run_and_none_on_a_quiet_one() -
     assert "addSheet" in updates[0][0] and LOCK_TAB in json.dumps(updates[0])
     assert "updateCells" in json.dumps(updates[1]) and "deleteSheet" in updates[1][-1]
     assert LOCK_TAB not in sheet_titles(h)
+    # The state probe in the lock's answer found the read current: no second read.
+    assert h.fake.calls["sheets", "spreadsheets.get"] == 1
     h.fake.reset_counters()
     sync(ws)
     assert not [r for r in h.fake.log if r.method_id.endswith("batchUpdate")]
+    h.set_cell("Check-ins", 2, "Treatment date", TODAY + dt.timedelta(days=1))
+    h.fake.reset_counters()
+    sync(ws)  # a writing run on an existing state tab: still one read, one lock call
+    assert h.fake.calls["sheets", "spreadsheets.get"] == 1
+    assert h.fake.calls["sheets", "spreadsheets.batchUpdate"] == 2
 
 
 def test_google_lock_given_back_alone_when_the_register_is_not_written() -> None:
