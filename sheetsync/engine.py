@@ -205,9 +205,11 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             and not lock.hold(snapshot):
         # Another sync wrote the register after our read: plan again from what it left.
         return _sync_once(workspace, dry_run, clock, lock, accept_changes)
-    if lock is not None and lock.took_over and hasattr(workspace.mailbox, "recovering"):
-        # The last run did not finish: drafts it made may have been sent since.
-        setattr(workspace.mailbox, "recovering", True)  # noqa: B010 (optional, duck-typed)
+    if hasattr(workspace.mailbox, "recovering"):
+        # After a run that did not finish, drafts it made may have been sent since: the
+        # mailbox looks among sent mail before making them (only then: it costs calls).
+        recovering = lock is not None and lock.took_over
+        setattr(workspace.mailbox, "recovering", recovering)  # noqa: B010 (duck-typed)
     results = _apply(workspace, every_step)
     for row_steps in steps.values():
         for step in row_steps:

@@ -221,3 +221,53 @@ def test_local_workbook_is_never_half_written(tmp_path: Path,
     assert not report.write_refused and report.failed == 0
     assert h.tab("Check-ins")[1][0] == "C-0001"
     no_duplicates(h)
+
+
+# ---------------------------------------- a draft made by a killed run, then sent
+
+
+class _DiesOnWrite:
+    """A register whose write never happens: the process dies there."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, *args: Any, **kw: Any) -> Any:
+        raise Kill()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.mark.parametrize("backend", ["memory", "local", "google"])
+def test_a_draft_made_by_a_killed_run_and_sent_since_is_never_made_again(
+        backend: str, tmp_path: Path) -> None:
+    """Killed after making the thank-you draft, before recording it; the owner sends that
+    draft; the next run records it as sent (one thank-you in all), never makes it again."""
+    h = harness_factory(backend, tmp_path)()
+    ws = h.workspace(tables(partners=[PARTNER], referrals=[referral()]))
+    if backend == "google":
+        def dies_on_write(request: Any) -> None:
+            body = request.body or b""
+            if request.method_id.endswith("spreadsheets.batchUpdate") and \
+                    b"updateCells" in body and b"_sheetsync_lock" not in body:
+                raise Kill()
+
+        h.fake.before_request(dies_on_write)
+        with pytest.raises(Kill):
+            run_sync(ws, clock=NOON_UTC)
+        h.fake.remove_hook(dies_on_write)
+    else:
+        dying = Workspace(_DiesOnWrite(ws.register), ws.calendar,  # type: ignore[arg-type]
+                          ws.mailbox, ws.namespace)
+        with pytest.raises(Kill):
+            run_sync(dying, clock=NOON_UTC)
+    h.send_draft("R-0001/thank-you", TODAY)
+    report = run_sync(ws, clock=NOON_UTC)  # same computer: the left lock is taken over
+    assert report.failed == 0 and report.created["draft"] == 0
+    assert h.live_drafts() == {}
+    assert h.tab("Referrals")[1][h.tab("Referrals")[0].index("Thank-you")] == \
+        f"sent on {TODAY.isoformat()}"
+    no_duplicates(h)
+    quiet = run_sync(ws, clock=NOON_UTC)
+    assert quiet.cells_written == 0 and sum(quiet.created.values()) == 0
