@@ -1,0 +1,444 @@
+"""sheetsync against a naive baseline, on registers of 100, 1,000 and 10,000 rows per tab.
+
+    python benchmarks/sync_benchmark.py [--sizes 100,1000,10000] [--latency 0.05]
+                                        [--naive-sizes 100,1000] [--repeat 5] [--quick]
+
+For each size, a register is built from REGISTER.md (``sheetsync.testing.bulk``: partners
+at every stage with last contacts spread over half a year, referrals received and sent,
+with and without consent, check-ins over every treatment) in the in-process fake of
+Google's APIs, which waits ``--latency`` seconds on every HTTP round trip. sheetsync's
+Google backend (gspread and google-api-python-client, as in production) then syncs it
+three times: the first sync, an unchanged second sync, and a sync after 1% of each data
+tab's rows were edited. The same register is also synced by a naive baseline written
+the way tutorials do it: one ``events().insert`` per event, one ``drafts().create`` per
+draft, one gspread ``update_cell`` per row, nothing batched.
+
+Columns:
+- requests by API: Sheets reads and writes, Calendar and Gmail calls (the parts of a
+  batch each count; "changes" are inserts, patches, creates and updates);
+- round trips: HTTP requests as sent (a batch of 50 counts once);
+- wall: elapsed seconds, latency included, minus the CPU the fake server itself spent
+  (it answers in this very thread, so its time adds to the elapsed time exactly; on
+  Google's side that time is what ``--latency`` stands for). The elapsed time as
+  measured, and the fake's CPU, are in the JSON output (``--one N``);
+- CPU: this process's CPU seconds (``time.process_time``) minus the fake server's;
+- peak MB: the peak of Python allocations during the run (``tracemalloc``, in a second
+  pass of the same run without latency, because tracing slows everything down). The
+  process's maximum resident size (``ru_maxrss``, which also holds the fake's copy of
+  the spreadsheet, calendar and mailbox) is printed under each table.
+
+Each size runs in its own process, so memory and caches do not carry over. The naive
+baseline's first sync is run at the sizes in ``--naive-sizes`` (at 10,000 rows it would
+make some 35,000 round trips: 30 minutes at 50 ms); larger sizes are extrapolated from
+the largest measured one and marked as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+TODAY = dt.date(2026, 11, 22)
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+SHEETS_WRITES = ("batchUpdate", "values.update", "values.batchUpdate", "values.append",
+                 "values.clear", "values.batchClear", "create")
+CHANGES = ("insert", "patch", "update", "create", "delete", "send", "import")
+BUDGET_SHEETS = 3
+
+
+def clock() -> dt.datetime:
+    return NOW
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    """One sync, measured."""
+
+    name: str
+    sheets_reads: int = 0
+    sheets_writes: int = 0
+    calendar: int = 0
+    calendar_changes: int = 0
+    gmail: int = 0
+    gmail_changes: int = 0
+    round_trips: int = 0
+    elapsed: float = 0.0  # as measured, the fake server's own work included
+    wall: float = 0.0  # elapsed minus the fake server's CPU: what a client would wait
+    cpu: float = 0.0  # this process's CPU minus the fake server's
+    fake_cpu: float = 0.0
+    peak_mb: float | None = None
+    extrapolated: bool = False
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sheets(self) -> int:
+        return self.sheets_reads + self.sheets_writes
+
+
+def _count(fake: Any, run: Run) -> None:
+    for (api, method), n in fake.calls.items():
+        short = method.split(".", 1)[1] if "." in method else method
+        if api == "sheets":
+            short = short.removeprefix("spreadsheets.")
+            if short in SHEETS_WRITES:
+                run.sheets_writes += n
+            else:
+                run.sheets_reads += n
+        elif api == "calendar":
+            run.calendar += n
+            run.calendar_changes += n if short.rsplit(".", 1)[-1] in CHANGES else 0
+        elif api == "gmail":
+            run.gmail += n
+            run.gmail_changes += n if short.rsplit(".", 1)[-1] in CHANGES else 0
+    run.round_trips = sum(fake.round_trips.values())
+
+
+def measure(name: str, fake: Any, action: Callable[[], object]) -> Run:
+    fake.reset_counters()
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    run = Run(name, elapsed=time.perf_counter() - wall)
+    run.fake_cpu = fake.server_cpu
+    # The fake answers in this very thread, so its CPU adds to the elapsed time exactly;
+    # Google's own time is what the latency stands for.
+    run.wall = run.elapsed - fake.server_cpu
+    run.cpu = time.process_time() - cpu - fake.server_cpu
+    _count(fake, run)
+    return run
+
+
+def peak_mb(fake: Any, action: Callable[[], object]) -> float:
+    """Peak Python allocations (MB) while ``action`` runs."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+# ----------------------------------------------------------------------- the register
+
+
+def new_register(n: int, latency: float) -> tuple[Any, str]:
+    from sheetsync.backends.google.auth import SCOPES
+    from sheetsync.testing.bulk import bulk_register
+    from sheetsync.testing.fake_google import FakeGoogle
+
+    fake = FakeGoogle(scopes=SCOPES)
+    tables = bulk_register(n, TODAY)
+    # Text cells typed with a leading apostrophe, as staff type "00123" to keep it text.
+    typed: dict[str, Sequence[Sequence[Any]]] = {
+        title: [["'" + c if isinstance(c, str) and c else c for c in row] for row in rows]
+        for title, rows in tables.items()}
+    sid = fake.sheets.create_spreadsheet("Clinic register", typed, row_count=n + 50)
+    fake.latency = latency
+    fake.keep_log = False  # the log holds every request body: not the client's memory
+    return fake, sid
+
+
+def open_workspace(fake: Any, sid: str) -> Any:
+    from sheetsync.backends.google import open_google_workspace
+    from sheetsync.core.config import GoogleConfig
+
+    return open_google_workspace(GoogleConfig(spreadsheet=sid), Path("."),
+                                 session=fake.requests_session(), http=fake.http())
+
+
+def edit_rows(fake: Any, sid: str, n: int) -> int:
+    """Staff edit 1% of each data tab's rows (in the sheet, as typed values)."""
+    from sheetsync.backends.google.register import column_letter
+    from sheetsync.testing.bulk import edit_one_percent
+
+    edits = edit_one_percent(n, TODAY)
+    headers = {t: [str(v) for v in fake.sheets.get_values(sid, t)[0]]
+               for t in {e[0] for e in edits}}
+    for title, row, column, value in edits:
+        letter = column_letter(headers[title].index(column))
+        typed = "'" + value if isinstance(value, str) else value
+        fake.sheets.set_cell(sid, title, f"{letter}{row}", typed)
+    return len(edits)
+
+
+def read_and_validate(ws: Any) -> None:
+    """What every sync does before anything else: read the register and validate it."""
+    from sheetsync.core.register import parse_register
+    from sheetsync.core.state import SyncState
+    from sheetsync.engine import DEFAULT_TREATMENT_ROWS
+    from sheetsync.perf import cyclic_gc_paused
+
+    with cyclic_gc_paused():  # as in a sync, so that the two compare
+        snapshot = ws.register.read()
+        parse_register(snapshot, SyncState.from_rows(snapshot.state_rows),
+                       DEFAULT_TREATMENT_ROWS)
+
+
+def sheetsync_runs(n: int, latency: float, memory: bool) -> list[Run]:
+    from sheetsync.engine import run_sync
+
+    fake, sid = new_register(n, latency)
+    ws = open_workspace(fake, sid)
+    runs = [measure("first sync", fake, lambda: run_sync(ws, clock=clock)),
+            measure("unchanged", fake, lambda: run_sync(ws, clock=clock))]
+    edited = edit_rows(fake, sid, n)
+    runs.append(measure("1% edited", fake, lambda: run_sync(ws, clock=clock)))
+    runs[-1].notes["cells edited"] = edited
+    runs.append(measure("read+validate", fake, lambda: read_and_validate(ws)))
+    if memory:  # the same runs again, traced, without latency
+        fake, sid = new_register(n, 0.0)
+        ws = open_workspace(fake, sid)
+        runs[0].peak_mb = peak_mb(fake, lambda: run_sync(ws, clock=clock))
+        runs[1].peak_mb = peak_mb(fake, lambda: run_sync(ws, clock=clock))
+        edit_rows(fake, sid, n)
+        runs[2].peak_mb = peak_mb(fake, lambda: run_sync(ws, clock=clock))
+        runs[3].peak_mb = peak_mb(fake, lambda: read_and_validate(ws))
+    return runs
+
+
+# ------------------------------------------------------------------ the naive baseline
+
+
+def naive_first_sync(fake: Any, sid: str) -> int:
+    """A first sync the way tutorials write one: read each tab, then for every row one
+    request per event, one per draft and one ``update_cell`` for its status.
+
+    What to make is decided by sheetsync's own (pure) planner, so both make the same
+    events and drafts; only the way of talking to Google differs. Being fair to it, the
+    API resources are built once (tutorials often build them per call, which costs a few
+    milliseconds of CPU each) and only one status cell per row is written.
+    """
+    import gspread
+    from gspread.utils import ValueRenderOption
+
+    from sheetsync.backends.google import build_service
+    from sheetsync.backends.google.calendar import event_body
+    from sheetsync.backends.google.mailbox import raw_message
+    from sheetsync.core.ports import DraftSpec, EventSpec, RawRow, RawTab, RegisterSnapshot
+    from sheetsync.core.register import parse_register
+    from sheetsync.core.state import SyncState
+    from sheetsync.core.status import sync_status
+    from sheetsync.engine import DEFAULT_TREATMENT_ROWS
+    from sheetsync.playbook import PlanContext, plan_register
+
+    client = gspread.Client(auth=None, session=fake.requests_session())  # type: ignore[arg-type]
+    book = client.open_by_key(sid)
+    tabs = []
+    sheets = {}
+    for ws in book.worksheets():
+        values = ws.get_all_values(value_render_option=ValueRenderOption.unformatted)
+        header = tuple(str(v) for v in (values[0] if values else []))
+        rows = tuple(RawRow(i, tuple(None if v == "" else v for v in r))
+                     for i, r in enumerate(values[1:], start=2))
+        tabs.append(RawTab(ws.title, header, rows))
+        sheets[ws.title] = ws
+    parsed = parse_register(RegisterSnapshot(tuple(tabs), (), "Europe/London"), SyncState(),
+                            DEFAULT_TREATMENT_ROWS)
+    plans = plan_register(PlanContext(parsed, SyncState(), TODAY, sid))
+    calendar = build_service("calendar", "v3", http=fake.http()).events()
+    drafts = build_service("gmail", "v1", http=fake.http()).users().drafts()
+    requests = 0
+    for row in parsed.all_rows():
+        plan = plans.get(row.key)
+        for intent in plan.intents if plan else []:
+            if isinstance(intent.spec, EventSpec):
+                calendar.insert(calendarId="primary",
+                                body=event_body(intent.spec, sid)).execute()
+            elif isinstance(intent.spec, DraftSpec):
+                drafts.create(userId="me", body={"message": {
+                    "raw": raw_message(intent.spec, NOW)}}).execute()
+            else:
+                continue
+            requests += 1
+        column = parsed.columns[row.spec.name].index["Sync status"] + 1
+        problems = list(row.problems) + (plan.problems if plan else [])
+        sheets[row.tab].update_cell(row.raw.number, column, sync_status(problems))
+        requests += 1
+    return requests
+
+
+def naive_run(n: int, latency: float) -> Run:
+    fake, sid = new_register(n, latency)
+    return measure("naive first sync", fake, lambda: naive_first_sync(fake, sid))
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def startup(repeat: int) -> dict[str, float]:
+    """Best-of-``repeat`` seconds for ``sheetsync --help`` and ``sync --dry-run``."""
+    exe = Path(sys.executable).parent / "sheetsync"
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "sheetsync"]
+    env = dict(os.environ, SHEETSYNC_CONFIG="")
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([*command, "init", "--local", f"{tmp}/ws", "--sample"], check=True,
+                       capture_output=True, env=env)
+        for name, args in (("sheetsync --help", ["--help"]),
+                           ("sheetsync sync --dry-run (sample workspace)",
+                            ["sync", "--dry-run", "--config", f"{tmp}/ws/sheetsync.toml"])):
+            best = float("inf")
+            for _ in range(repeat):
+                started = time.perf_counter()
+                subprocess.run([*command, *args], capture_output=True, env=env)
+                best = min(best, time.perf_counter() - started)
+            out[name] = best
+    return out
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def one_size(n: int, latency: float, naive: bool, memory: bool) -> dict[str, Any]:
+    runs = sheetsync_runs(n, latency, memory)
+    if naive:
+        runs.append(naive_run(n, latency))
+    return {"n": n, "latency": latency, "runs": [asdict(r) for r in runs],
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def in_subprocess(n: int, latency: float, naive: bool, memory: bool) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--one", str(n), "--latency", str(latency)]
+    args += ["--naive"] if naive else []
+    args += [] if memory else ["--no-memory"]
+    done = subprocess.run(args, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def runs_of(result: dict[str, Any]) -> list[Run]:
+    return [Run(**r) for r in result["runs"]]
+
+
+def table(result: dict[str, Any], naive: Run | None) -> str:
+    n, latency = result["n"], result["latency"]
+    lines = [f"{n:,} rows per tab ({3 * n:,} rows), {latency * 1000:.0f} ms per round trip",
+             f"{'run':<18}{'Sheets r/w':>11}{'Calendar':>17}{'Gmail':>17}{'trips':>8}"
+             f"{'wall s':>9}{'CPU s':>8}{'peak MB':>9}"]
+    for run in [*runs_of(result), *([naive] if naive else [])]:
+        if run.name.startswith("naive") and run is not naive:
+            continue
+        cal = f"{run.calendar:,} ({run.calendar_changes:,}ch)"
+        mail = f"{run.gmail:,} ({run.gmail_changes:,}ch)"
+        peak = "-" if run.peak_mb is None else f"{run.peak_mb:.0f}"
+        mark = "~" if run.extrapolated else ""
+        lines.append(f"{run.name:<18}{f'{run.sheets_reads}/{run.sheets_writes}':>11}"
+                     f"{cal:>17}{mail:>17}{mark + f'{run.round_trips:,}':>8}"
+                     f"{mark + f'{run.wall:.2f}':>9}{mark + f'{run.cpu:.2f}':>8}{peak:>9}")
+    lines.append(f"(process max RSS {result['maxrss_mb']:.0f} MB, fake's data included; "
+                 "ch = changes; ~ = extrapolated)")
+    return "\n".join(lines)
+
+
+def extrapolate(base: Run, factor: float) -> Run:
+    scaled = Run(base.name, extrapolated=True)
+    for name in ("sheets_reads", "sheets_writes", "calendar", "calendar_changes", "gmail",
+                 "gmail_changes", "round_trips"):
+        setattr(scaled, name, round(getattr(base, name) * factor))
+    scaled.wall, scaled.cpu = base.wall * factor, base.cpu * factor
+    return scaled
+
+
+def budget(results: list[dict[str, Any]], naive: dict[int, Run],
+           starts: dict[str, float]) -> list[str]:
+    lines = []
+
+    def check(ok: bool, text: str) -> None:
+        lines.append(f"[{'ok' if ok else 'MISSED'}] {text}")
+
+    worst = max((r.sheets for res in results for r in runs_of(res)[:3]), default=0)
+    check(worst <= BUDGET_SHEETS, f"Sheets requests per run: at most {worst} "
+          f"(budget {BUDGET_SHEETS}) at every size")
+    for res in results:
+        first, unchanged, edited, alone = runs_of(res)[:4]
+        n = res["n"]
+        check(unchanged.sheets_writes == 0 and unchanged.calendar_changes == 0
+              and unchanged.gmail_changes == 0,
+              f"{n:,} rows, unchanged: {unchanged.sheets_writes} Sheets writes, "
+              f"{unchanged.calendar_changes + unchanged.gmail_changes} Calendar/Gmail changes")
+        ratio = unchanged.cpu / alone.cpu if alone.cpu else 0.0
+        check(ratio <= 2.0, f"{n:,} rows, unchanged sync CPU {unchanged.cpu:.2f} s = "
+              f"{ratio:.1f}x reading+validating alone ({alone.cpu:.2f} s; budget 2x)")
+        if n >= 10_000:
+            check(unchanged.wall < 3.0, f"{n:,} rows, unchanged sync wall {unchanged.wall:.2f} s "
+                  f"(budget 3 s; {unchanged.fake_cpu:.2f} s of it is the fake server's CPU)")
+            peak = max((r.peak_mb or 0.0) for r in (first, unchanged, edited))
+            check(peak < 250, f"{n:,} rows, peak memory {peak:.0f} MB (budget 250 MB)")
+        if n in naive:
+            speedup = naive[n].wall / first.wall if first.wall else 0.0
+            label = "extrapolated " if naive[n].extrapolated else ""
+            check(speedup >= 20 or n < 1000,
+                  f"{n:,} rows, first sync {first.wall:.1f} s vs {label}naive "
+                  f"{naive[n].wall:.1f} s: {speedup:.0f}x faster"
+                  + (" (budget 20x at 1,000 rows)" if n == 1000 else ""))
+    help_time = starts.get("sheetsync --help")
+    if help_time is not None:
+        check(help_time < 0.3, f"sheetsync --help starts in {help_time:.2f} s (budget 0.3 s)")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--latency", type=float, default=0.05,
+                        help="simulated seconds per HTTP round trip (default 0.05)")
+    parser.add_argument("--naive-sizes", default="100,1000",
+                        help="sizes at which to run the naive baseline (others: extrapolated)")
+    parser.add_argument("--repeat", type=int, default=5, help="start-up timing: best of N")
+    parser.add_argument("--quick", action="store_true",
+                        help="sizes 100,1000, naive at 100, no memory pass")
+    parser.add_argument("--no-memory", action="store_true", help="skip the traced pass")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:  # a child: one size, JSON out
+        print(json.dumps(one_size(args.one, args.latency, args.naive, not args.no_memory)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    naive_sizes = {int(s) for s in args.naive_sizes.split(",") if s}
+    memory = not args.no_memory
+    if args.quick:
+        sizes, naive_sizes, memory = [100, 1000], {100}, False
+    print(f"sheetsync benchmark: fake Google APIs in-process, {args.latency * 1000:.0f} ms "
+          f"per round trip; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n",
+          flush=True)
+    results: list[dict[str, Any]] = []
+    naive: dict[int, Run] = {}
+    measured_naive: Run | None = None
+    measured_n = 0
+    for n in sizes:
+        result = in_subprocess(n, args.latency, n in naive_sizes, memory)
+        results.append(result)
+        runs = runs_of(result)
+        if n in naive_sizes:
+            naive[n] = measured_naive = runs[-1]
+            measured_n = n
+        elif measured_naive is not None:
+            naive[n] = extrapolate(measured_naive, n / measured_n)
+        print(table(result, naive.get(n)) + "\n", flush=True)
+    starts = startup(args.repeat)
+    for name, seconds in starts.items():
+        print(f"{name:<45} {seconds:.3f} s (best of {args.repeat})")
+    print("\nBudget")
+    print("\n".join(budget(results, naive, starts)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    raise SystemExit(main())

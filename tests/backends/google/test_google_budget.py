@@ -1,0 +1,140 @@
+"""The call budget, on a realistic register (``testing.bulk``: 200 rows per tab).
+
+Sheets: one read and one write-time check plus one write on a run that writes; one read
+and nothing else on an unchanged run, whatever the size. The run lock (``lease``) adds
+one request of its own on a run that changes something (taking it; it is given back in
+the write). Calendar and Gmail: nothing that changes anything on an unchanged run; reads
+are list pages (so they grow with the events and open drafts, never with rows); creates
+and updates go in batches of 50.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from builders import NOON_UTC, TODAY
+from google_harness import GoogleHarness
+
+from sheetsync.backends.google._batch import MAX_BATCH
+from sheetsync.backends.google.lease import LOCK_TAB
+from sheetsync.backends.google.register import column_letter
+from sheetsync.engine import SyncReport, run_sync
+from sheetsync.testing.bulk import bulk_register, edit_one_percent
+
+ROWS = 200
+CHANGES = ("insert", "patch", "update", "create", "delete", "send", "import", "modify")
+EVENTS_PER_PAGE, DRAFTS_PER_PAGE = 2500, 500
+
+
+def is_lock_take(request: Any) -> bool:
+    return request.method_id.endswith("spreadsheets.batchUpdate") and \
+        LOCK_TAB.encode() in (request.body or b"")
+
+
+def sheets_calls(h: GoogleHarness) -> list[str]:
+    """The Sheets requests of the last run, the run lock's own request aside."""
+    return [r.method_id.removeprefix("sheets.spreadsheets.") for r in h.fake.log
+            if r.api == "sheets" and not is_lock_take(r)]
+
+
+def changes(h: GoogleHarness, api: str) -> int:
+    return sum(n for (a, method), n in h.fake.calls.items()
+               if a == api and method.rsplit(".", 1)[-1] in CHANGES)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, Any]:
+    """One register synced three times (first, unchanged, after 1% edits), with what
+    each run sent to Google."""
+    h = GoogleHarness()
+    typed = {t: [[("'" + c) if isinstance(c, str) and c else c for c in row] for row in rows]
+             for t, rows in bulk_register(ROWS, TODAY).items()}
+    h.sid = h.fake.sheets.create_spreadsheet("Clinic register", typed)
+    ws = h.open()
+    out: dict[str, Any] = {"h": h}
+
+    def run(name: str) -> SyncReport:
+        h.fake.reset_counters()
+        report = run_sync(ws, clock=NOON_UTC)
+        out[name] = {"report": report, "sheets": sheets_calls(h),
+                     "locks": sum(is_lock_take(r) for r in h.fake.log),
+                     "calls": dict(h.fake.calls), "trips": dict(h.fake.round_trips),
+                     "calendar_changes": changes(h, "calendar"),
+                     "gmail_changes": changes(h, "gmail")}
+        return report
+
+    run("first")
+    out["events"] = len(h.live_events())
+    out["drafts"] = len(h.live_drafts())
+    run("unchanged")
+    headers = {t: h.header(t) for t in ("Partners", "Referrals", "Check-ins")}
+    for title, row, column, value in edit_one_percent(ROWS, TODAY):
+        typed_value = "'" + value if isinstance(value, str) else value
+        h.fake.sheets.set_cell(h.sid, title, f"{column_letter(headers[title].index(column))}"
+                                             f"{row}", typed_value)
+    run("edited")
+    return out
+
+
+def test_first_sync_reads_once_checks_once_writes_once(runs: dict[str, Any]) -> None:
+    first = runs["first"]
+    assert first["report"].failed == 0 and first["report"].ids_assigned == 3 * ROWS
+    assert first["sheets"] == ["get", "values.batchGet", "batchUpdate"]  # <= 3
+    assert first["locks"] <= 1  # the run lock: taken once, given back in the write
+
+
+def test_unchanged_run_reads_once_and_changes_nothing(runs: dict[str, Any]) -> None:
+    unchanged = runs["unchanged"]
+    assert unchanged["report"].cells_written == 0
+    assert unchanged["sheets"] == ["get"]  # <= 2, and no write
+    assert unchanged["locks"] == 0
+    assert unchanged["calendar_changes"] == unchanged["gmail_changes"] == 0
+    # Sent/deleted detection lists (pages grow with events and open drafts, not rows).
+    calls = unchanged["calls"]
+    assert set(calls) == {("sheets", "sheets.spreadsheets.get"),
+                          ("calendar", "calendar.events.list"),
+                          ("gmail", "gmail.users.drafts.list")}
+    assert calls["calendar", "calendar.events.list"] == math.ceil(runs["events"] /
+                                                                  EVENTS_PER_PAGE)
+    assert calls["gmail", "gmail.users.drafts.list"] == math.ceil(runs["drafts"] /
+                                                                 DRAFTS_PER_PAGE)
+
+
+def test_creates_and_updates_go_in_batches(runs: dict[str, Any]) -> None:
+    for name in ("first", "edited"):
+        run = runs[name]
+        for api, made in (("calendar", run["calendar_changes"]),
+                          ("gmail", run["gmail_changes"])):
+            lists = sum(n for (a, m), n in run["calls"].items()
+                        if a == api and m.endswith(".list"))
+            # A batch of up to 50 is one round trip; plus the list pages.
+            assert run["trips"].get(api, 0) <= math.ceil(made / MAX_BATCH) + lists + 1, \
+                (name, api, made, run["trips"])
+
+
+def test_one_percent_edited_costs_what_changed(runs: dict[str, Any]) -> None:
+    edited = runs["edited"]
+    assert edited["sheets"] == ["get", "values.batchGet", "batchUpdate"]
+    assert edited["locks"] <= 1
+    # 2 of each tab's rows were edited: a handful of objects change, not hundreds.
+    assert 0 < edited["calendar_changes"] + edited["gmail_changes"] <= 3 * (ROWS // 100) * 3
+    assert edited["report"].failed == 0
+
+
+def test_budget_does_not_grow_with_rows() -> None:
+    """Twice the rows: the same Sheets requests; Calendar/Gmail round trips only by
+    the extra batches."""
+    counts = []
+    for n in (60, 120):
+        h = GoogleHarness()
+        typed = {t: [[("'" + c) if isinstance(c, str) and c else c for c in row]
+                     for row in rows] for t, rows in bulk_register(n, TODAY).items()}
+        h.sid = h.fake.sheets.create_spreadsheet("R", typed)
+        ws = h.open()
+        run_sync(ws, clock=NOON_UTC)
+        h.fake.reset_counters()
+        run_sync(ws, clock=NOON_UTC)
+        counts.append((sheets_calls(h), sum(h.fake.round_trips.values())))
+    assert counts[0] == counts[1] == (["get"], 3)

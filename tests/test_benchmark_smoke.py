@@ -1,0 +1,36 @@
+"""The benchmark script runs (tiny register, no latency): `make bench` keeps working."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "sync_benchmark.py"
+
+
+def load() -> Any:
+    spec = importlib.util.spec_from_file_location("sync_benchmark", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sync_benchmark"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_measures_a_small_register() -> None:
+    bench = load()
+    result = bench.one_size(20, 0.0, naive=True, memory=False)
+    runs = {r.name: r for r in bench.runs_of(result)}
+    assert set(runs) == {"first sync", "unchanged", "1% edited", "read+validate",
+                         "naive first sync"}
+    unchanged = runs["unchanged"]
+    assert unchanged.sheets_writes == unchanged.calendar_changes == unchanged.gmail_changes == 0
+    assert runs["first sync"].calendar_changes == runs["naive first sync"].calendar_changes
+    naive = runs["naive first sync"]
+    assert naive.round_trips > 10 * runs["first sync"].round_trips
+    text = bench.table(result, naive)
+    assert "first sync" in text and "naive first sync" in text
+    lines = bench.budget([result], {20: naive}, {})
+    assert any("unchanged: 0 Sheets writes" in line for line in lines)
