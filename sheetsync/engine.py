@@ -170,6 +170,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
+    stored = state.to_rows()[3:]  # the state as read (parsing it twice costs, at 10k rows)
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=clock().date())
     hold_mass_changes(parsed, accept=accept_changes)
     now = clock().astimezone(parsed.settings.zone)
@@ -233,7 +234,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     writes = _status_writes(parsed, plans, new_state, failures, report)
     _fill_outcomes(report, parsed, plans, steps, failures)
 
-    changed_state = new_state.to_rows()[3:] != state_rows_tail(snapshot)
+    changed_state = new_state.to_rows()[3:] != stored
     dashboard = _dashboard(workspace.register, snapshot, parsed, ctx, plans)
     if writes or changed_state or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):

@@ -42,12 +42,17 @@ class Message:
     raw: bytes
     internal_date: int  # epoch milliseconds
     history_id: int
-    parsed: EmailMessage = field(init=False, repr=False)
+    _parsed: EmailMessage | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        parsed = email.message_from_bytes(self.raw, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.parsed = parsed
+    @property
+    def parsed(self) -> EmailMessage:
+        # Parsed when first asked for: a parsed message weighs tens of kilobytes, and a
+        # mailbox of ten thousand drafts that nobody reads would hold hundreds of MB.
+        if self._parsed is None:
+            parsed = email.message_from_bytes(self.raw, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            self._parsed = parsed
+        return self._parsed
 
     def header(self, name: str) -> str:
         value = self.parsed.get(name)
