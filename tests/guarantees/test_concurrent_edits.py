@@ -1,13 +1,15 @@
 """Concurrent edits (Google fake, Hypothesis): while a sync runs, staff insert rows above,
 delete rows, sort the tab, edit a row being synced, or type into a tool-owned cell, at a
-random moment between the sync's read and its write, including the last moment: between
-the write-time re-read and the write itself.
+random moment between the sync's read and its write: while it checks the calendar, just
+before it takes the run lock (whose answer is the picture the write locates rows in),
+while it creates and updates events and drafts, and in the write's own round trip.
 
 Invariants: no status lands in another row; a row deleted meanwhile gets no write (no
 other row gets it either); a staff edit made meanwhile is never overwritten (except a
-tool-owned cell typed into during the write's own round trip: Sheets has no conditional
-write); a row edited meanwhile is picked up by the next run, which then leaves everything
-consistent and makes no second event.
+tool-owned cell typed into after the lock's picture: while events and drafts are made,
+or in the write's own round trip; Sheets has no conditional write); a row edited
+meanwhile is picked up by the next run, which then leaves everything consistent and
+makes no second event.
 
 Every row has a unique client name (its identity here) and unique treatment dates, so a
 check-in status names exactly one row's date: a status in the wrong row names a date that
@@ -36,7 +38,9 @@ from sheetsync.engine import run_sync
 
 PEEL_DAYS = 3  # "Chemical peel": check-in three days after the treatment
 TYPED = "called already (typed by staff)"
-MOMENTS = ["calendar", "gmail", "re-read", "write"]
+MOMENTS = ["calendar", "lock", "apply", "write"]
+# Typed into a tool-owned cell at these moments, after the lock's picture: may be covered.
+UNGUARDED = ("apply", "write")
 OPS = st.one_of(
     st.tuples(st.just("insert"), st.integers(0, 20)),
     st.tuples(st.just("delete"), st.integers(0, 20)),
@@ -100,12 +104,15 @@ class Staff:
 
 
 def moment_matches(moment: str, request: Any) -> bool:
-    if moment in ("calendar", "gmail"):
-        return bool(request.api == moment)
-    if moment == "re-read":  # the write-time re-read has not happened yet
-        return bool(request.method_id.endswith("values.batchGet"))
-    # The write itself: after the write-time re-read, before Google applies the write.
     body = request.body or b""
+    if moment == "calendar":  # the first calendar call: looking at the events made
+        return bool(request.api == "calendar")
+    if moment == "lock":  # just before the run lock is taken, with its picture
+        return bool(request.method_id.endswith("spreadsheets.batchUpdate")
+                    and b"_sheetsync_lock" in body and b"addSheet" in body)
+    if moment == "apply":  # while events are made or moved
+        return bool(request.method_id.endswith(("events.insert", "events.patch")))
+    # The write itself: before Google applies it.
     return bool(request.method_id.endswith("spreadsheets.batchUpdate")
                 and b"updateCells" in body and b"_sheetsync_lock" not in body)
 
@@ -160,6 +167,7 @@ def test_staff_edits_during_a_sync_never_misplace_or_overwrite(
     h.fake.before_request(meanwhile)
     report = run_sync(ws, clock=NOON_UTC)
     h.fake.remove_hook(meanwhile)
+    assert fired, moment  # the staff's edits did happen, at that moment
     assert not report.write_refused
 
     events = {k.removesuffix("/check-in"): dt.date.fromisoformat(v[:10])
@@ -182,10 +190,11 @@ def test_staff_edits_during_a_sync_never_misplace_or_overwrite(
             if text == TYPED:
                 continue
             assert status_dates(text) <= mine, (client, column, text)
-        # Typed meanwhile: never overwritten. Not provable for the last moment: Sheets has
-        # no conditional write, so a cell typed in the round trip of the write itself
-        # may be covered by it (README, Guarantees).
-        if client in staff.typed and moment != "write":
+        # Typed meanwhile: never overwritten, if typed before the lock's picture was taken.
+        # Sheets has no conditional write, so a cell typed after it (while events and
+        # drafts are made, or in the write's own round trip) may be covered by the write
+        # (README, Guarantees).
+        if client in staff.typed and moment not in UNGUARDED:
             assert TYPED in (row["Check-in"], row["Sync status"]), row
 
     # The next run picks up everything done meanwhile, and the one after writes nothing.

@@ -311,8 +311,11 @@ def test_google_lock_costs_one_call_on_a_writing_run_and_none_on_a_quiet_one() -
 def test_google_lock_given_back_alone_when_the_register_is_not_written() -> None:
     h = GoogleHarness()
     ws = h.workspace(tables(**REGISTER))
+    # The lock is taken (the first batchUpdate); the write fails once, and its retries
+    # cannot read the tabs again: the write is refused.
+    h.fake.faults.add("sheets", "spreadsheets.batchUpdate", 503, times=1, skip=1)
     h.fake.faults.add("sheets", "spreadsheets.values.batchGet", 503, times=None)
-    report = sync(ws)  # the write-time check never answers: the write is refused
+    report = sync(ws)
     assert report.write_refused
     assert LOCK_TAB not in sheet_titles(h)
     h.fake.faults.clear()

@@ -20,16 +20,17 @@ runs taking over the same stale lock, the second one's delete finds no such shee
 fails as a whole. Giving the lock back deletes the tab by our own sheet id, so a run
 whose lock expired and was taken over can never delete the new holder's lock.
 
-The same ``batchUpdate`` returns the first rows of the state tab (``responseRanges``): if
-another sync wrote the state since this run read it, the engine reads and plans again
-before changing anything. No extra call.
+The same ``batchUpdate`` answers with the first rows of the state tab
+(``responseRanges``): if another sync wrote the state since this run read it, the engine
+reads and plans again before changing anything. It also answers with every tab that
+receives statuses, which the write locates its rows in instead of reading them again.
 
 Cost: only runs that change something take the lock (a quiet run reads and stops), and
 they pay one ``spreadsheets.batchUpdate`` for it: the lock is given back inside the
 register's own write (one more ``deleteSheet`` request in that atomic batch), and only a run
 that ends without writing the register gives it back with a call of its own. Contention
-costs one ``spreadsheets.get`` and one ``values.batchGet`` more. What is not covered:
-clocks. The expiry is written by the holder's clock and judged by the contender's, so
+costs one ``spreadsheets.get`` and one ``values.batchGet`` of the lock tab more. What is not
+covered: clocks. The expiry is written by the holder's clock and judged by the contender's, so
 hosts whose clocks differ by more than the lock's lifetime (30 minutes) could take over a
 live lock; and a sync that runs longer than 30 minutes loses its lock to the next one. Keep cron
 hosts on NTP.
@@ -41,6 +42,7 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from sheetsync.backends.google import placement
 from sheetsync.backends.google.retry import error_status
 from sheetsync.core.lock import LockHolder, busy_error
 from sheetsync.core.ports import RegisterSnapshot, _cell_text
@@ -74,17 +76,22 @@ def _lock_requests(sheet_id: int, holder: LockHolder) -> list[dict[str, Any]]:
     ]
 
 
-def _probe(reg: SheetsRegister) -> dict[str, Any]:
-    """Ask the batchUpdate to answer with the first rows of the state tab."""
-    from sheetsync.backends.google.register import column_letter, quote_title
+def _probe(reg: SheetsRegister, snapshot: RegisterSnapshot) -> tuple[list[str], list[str]]:
+    """What the lock's ``batchUpdate`` answers with: the first rows of the state tab (is
+    the read still current?) and every tab that may receive statuses, whole (the
+    picture the write locates its rows in: no read of its own).
+
+    Returns the A1 ranges to ask for and the titles of the pictured tabs."""
+    from sheetsync.backends.google.register import _spec_for, column_letter, quote_title
 
     meta = reg._meta
-    probe: dict[str, Any] = {"includeSpreadsheetInResponse": True}
+    ranges: list[str] = []
     if meta is not None and STATE_TAB in meta.sheets:
-        last = column_letter(2)
-        probe["responseRanges"] = [f"{quote_title(STATE_TAB)}!A1:{last}{STATE_PROBE_ROWS}"]
-        probe["responseIncludeGridData"] = True
-    return probe
+        ranges.append(f"{quote_title(STATE_TAB)}!A1:{column_letter(2)}{STATE_PROBE_ROWS}")
+    titles = [tab.title for tab in snapshot.tabs
+              if meta is not None and tab.title in meta.sheets
+              and (spec := _spec_for(tab.title)) is not None and spec.tool_columns]
+    return ranges + [quote_title(t) for t in titles], titles
 
 
 def _trim(rows: list[list[str]]) -> list[tuple[str, ...]]:
@@ -99,17 +106,11 @@ def _trim(rows: list[list[str]]) -> list[tuple[str, ...]]:
     return out
 
 
-def _cell_of(data: dict[str, Any]) -> str:
-    value = data.get("effectiveValue") or {}
-    for kind in ("stringValue", "numberValue", "boolValue"):
-        if kind in value:
-            return _cell_text(value[kind]).strip()
-    return str(data.get("formattedValue", "")).strip()
-
-
-def _is_current(reply: dict[str, Any], snapshot: RegisterSnapshot) -> bool:
+def _is_current(answer: dict[str, Any], snapshot: RegisterSnapshot) -> bool:
     """Do the state tab's first rows still hold what the snapshot read?"""
-    sheets = (reply.get("updatedSpreadsheet") or {}).get("sheets") or []
+    from sheetsync.backends.google.register import _grid_values
+
+    sheets = (answer.get("updatedSpreadsheet") or {}).get("sheets") or []
     state = next((s for s in sheets
                   if (s.get("properties") or {}).get("title") == STATE_TAB), None)
     before = _trim([[str(c).strip() for c in row[:3]]
@@ -118,9 +119,8 @@ def _is_current(reply: dict[str, Any], snapshot: RegisterSnapshot) -> bool:
         return not before  # no state tab then, none now
     if "data" not in state:
         return False  # not probed, so there was no state tab at the read: one was made since
-    grid = (state.get("data") or [{}])[0]
-    now = _trim([[_cell_of(v) for v in (row.get("values") or [])[:3]]
-                 for row in grid.get("rowData") or []][:STATE_PROBE_ROWS])
+    now = _trim([["" if c is None else _cell_text(c).strip() for c in row[:3]]
+                 for row in _grid_values(state)[:STATE_PROBE_ROWS]])
     return now == before
 
 
@@ -145,15 +145,15 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
     reg.took_over = False
     for _ in range(3):
         sheet_id = _new_sheet_id()
-        body = {"requests": _lock_requests(sheet_id, holder), **_probe(reg)}
+        ranges, titles = _probe(reg, snapshot)
         try:
-            reply = reg._http.batch_update(reg.spreadsheet_id, body)
+            answer = placement.send(reg, _lock_requests(sheet_id, holder), ranges)
         except Exception as exc:
             if error_status(exc) != 400 or "already exists" not in str(exc):
                 raise
         else:
             reg._lock_sheet_id = sheet_id
-            return _is_current(reply, snapshot)
+            return _taken(reg, answer, snapshot, titles)
         # The lock tab is there: whose is it, and is it still valid?
         meta = reg._fetch_meta()
         sheet = meta.sheets.get(LOCK_TAB)
@@ -169,18 +169,27 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
             raise busy_error(where, found)
         # Stale (expired or unreadable): replace that very tab, in one atomic step.
         new_id = _new_sheet_id()
-        body = {"requests": [{"deleteSheet": {"sheetId": sheet.sheet_id}},
-                             *_lock_requests(new_id, holder)], **_probe(reg)}
+        requests = [{"deleteSheet": {"sheetId": sheet.sheet_id}}, *_lock_requests(new_id, holder)]
+        ranges, titles = _probe(reg, snapshot)
         try:
-            reply = reg._http.batch_update(reg.spreadsheet_id, body)
+            answer = placement.send(reg, requests, ranges)
         except Exception as exc:
             if error_status(exc) == 400:
                 raise busy_error(where, None) from None  # another run replaced it first
             raise
         reg._lock_sheet_id = new_id
         reg.took_over = True  # a run left it: the engine has Gmail checked for its drafts
-        return _is_current(reply, snapshot)
+        return _taken(reg, answer, snapshot, titles)
     raise busy_error(where, None)
+
+
+def _taken(reg: SheetsRegister, answer: dict[str, Any], snapshot: RegisterSnapshot,
+           titles: list[str]) -> bool:
+    """The lock is ours: keep the answer's picture of the tabs for the write, if the
+    read is still current (otherwise the engine reads again, and the write reads too)."""
+    current = _is_current(answer, snapshot)
+    reg._picture = placement.tabs_in(answer, titles) if current else None
+    return current
 
 
 def release(reg: SheetsRegister, holder: LockHolder) -> None:

@@ -1,24 +1,25 @@
 """Checking, in the write's own answer, that every status landed on its row.
 
-The register finds each row by its ID right before writing (one re-read), then writes
-cells by position in one ``spreadsheets.batchUpdate``. A person who sorts, inserts or
-deletes rows in the round trip between that re-read and the write shifts the rows under
-the write: a status, or a new row's ID, would land one row off. Sheets has no
-conditional write, so the write asks for the tabs it wrote *as they are right after the
-write* in its own answer (``includeSpreadsheetInResponse``: no extra call), and checks
-every row it wrote to: is it still the row that was there at the re-read?
+The register locates each row by its ID in the latest picture of the tabs (the one the
+run lock's answer brought, see ``register``), then writes cells by position in one
+``spreadsheets.batchUpdate``. A person who sorts, inserts or deletes rows between that
+picture and the write (while events and drafts are made) shifts the rows under the
+write: a status, or a new row's ID, would land one row off. Sheets has no conditional
+write, so the write asks for the tabs it wrote *as they are right after the write* in
+its own answer (``includeSpreadsheetInResponse``: no extra call), and checks every row it
+wrote to: is it still the row that was there in the picture?
 
 - A row holding an ID is the same row when it still holds that ID (unless we wrote it).
 - Otherwise it is the same row when its staff cells (every column that is not
   sheetsync's) are unchanged.
 
 Rows that moved are put right with a second write, checked the same way: each cell we
-wrote into the wrong row gets back what that row held at the re-read (found by its ID or
+wrote into the wrong row gets back what that row held in the picture (found by its ID or
 its staff cells; a row that appeared in between had nothing in sheetsync's columns), and
 the intended rows are located again in the fresh picture and written. After a few rounds
 of a sheet that keeps moving, what is left is reported as skipped and the next sync
 writes it. The one thing this cannot undo is a person typing into one of sheetsync's
-cells in that same sub-second window, if the shifted write then covered it.
+own cells in that window, if the write then covered it.
 """
 
 from __future__ import annotations
@@ -39,34 +40,45 @@ RESPONSE_FIELDS = ("replies,updatedSpreadsheet(sheets(properties(title),"
 Cells = dict[tuple[str, int, int], str]
 
 
-def write_and_answer(reg: SheetsRegister, requests: list[dict[str, Any]],
-                     titles: Sequence[str]) -> dict[str, _TabNow]:
-    """Send the batchUpdate; return ``titles`` as they are right after it applied."""
+def send(reg: SheetsRegister, requests: list[dict[str, Any]], ranges: Sequence[str]
+         ) -> dict[str, Any]:
+    """One ``spreadsheets.batchUpdate``; its answer holds ``ranges`` (A1, grid data) as
+    they are right after it applied, read with the same field mask as the register."""
     from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
-    from sheetsync.backends.google.register import (
-        _compact,
-        _grid_values,
-        _TabNow,
-        quote_title,
-    )
+    from sheetsync.backends.google.register import _compact
 
     body: dict[str, Any] = {"requests": requests}
-    if titles:
+    if ranges:
         body.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
-                    responseRanges=[quote_title(t) for t in titles])
+                    responseRanges=list(ranges))
     response = reg._http.request("post", SPREADSHEET_BATCH_UPDATE_URL % reg.spreadsheet_id,
                                  json=body, params={"fields": RESPONSE_FIELDS})
-    if not titles:
+    if not ranges:
         return {}
-    data = json.loads(response.content, object_pairs_hook=_compact) or {}
-    sheets = (data.get("updatedSpreadsheet") or {}).get("sheets") or []
-    after: dict[str, _TabNow] = {}
+    return dict(json.loads(response.content, object_pairs_hook=_compact) or {})
+
+
+def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]:
+    """The whole tabs ``titles`` as a ``send`` answer holds them."""
+    from sheetsync.backends.google.register import _grid_values, _TabNow
+
+    sheets = (answer.get("updatedSpreadsheet") or {}).get("sheets") or []
+    tabs: dict[str, _TabNow] = {}
     for sheet in sheets:
         title = str((sheet.get("properties") or {}).get("title", ""))
         if title in titles:
-            after[title] = _TabNow.build(title, _grid_values(sheet))
-    return after
+            tabs[title] = _TabNow.build(title, _grid_values(sheet))
+    return tabs
+
+
+def write_and_answer(reg: SheetsRegister, requests: list[dict[str, Any]],
+                     titles: Sequence[str]) -> dict[str, _TabNow]:
+    """Send the batchUpdate; return ``titles`` as they are right after it applied."""
+    from sheetsync.backends.google.register import quote_title
+
+    answer = send(reg, requests, [quote_title(t) for t in titles])
+    return tabs_in(answer, titles) if titles else {}
 
 
 def _staff(tab: _TabNow, cells: Sequence[CellValue]) -> tuple[str, ...]:

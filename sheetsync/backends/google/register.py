@@ -2,42 +2,50 @@
 
 Calls per sync, whatever the number of rows:
 
-- ``read``: one ``spreadsheets.get`` (titles, sheet ids, grid sizes, time zone) and one
-  ``values:batchGet`` of every tab plus the hidden state tab, unformatted, dates as serial
-  numbers (the core converts them in the spreadsheet's time zone, returned in the snapshot).
+- ``read``: one ``spreadsheets.get`` with a field mask that returns the metadata (titles,
+  sheet ids, grid sizes, time zone) and every tab's values, the hidden state tab included,
+  unformatted, dates as serial numbers (the core converts them in the spreadsheet's time
+  zone, returned in the snapshot).
+- the run lock (``lease``): one ``spreadsheets.batchUpdate``, taken only by a run that has
+  something to change. Its answer carries the state tab's first rows (is the read still
+  current?) and every tab that receives statuses, as they are once the lock is ours.
 - ``write``: nothing at all when there is no cell to write and the state is unchanged.
-  Otherwise one ``values:batchGet`` of the tabs that receive statuses, immediately followed
-  by one ``values:batchUpdate`` (``valueInputOption=RAW``) with every status cell and the
-  state tab. Creating the state tab (first run only) or growing it adds one
-  ``spreadsheets.batchUpdate``.
+  Otherwise one ``spreadsheets.batchUpdate`` with every status cell and the state tab,
+  which also gives the lock back and creates or grows the state and log tabs when needed.
 
-Where a status lands — rows by ID at write time, never by read-time position
-----------------------------------------------------------------------------
-Staff sort, insert and delete rows while a sync runs, which may take minutes (calendar and
-Gmail calls come between the read and the write). So the write does not trust any
-position from the read. Right before writing it re-reads the tabs it writes to and, for
-each ``CellWrite``:
+So a run that writes costs three Sheets requests: read, lock, write.
 
-- finds the row whose ID cell holds ``row.key`` *now* (a deleted row: skipped; an ID on
-  two rows: skipped), or, for a row that had no ID yet, the row whose cells still match
-  the read-time fingerprint (the read-time number is only a tie-break hint);
-- finds the column by its header *now* (a column moved or inserted by staff is followed);
+Where a status lands — rows by ID in the latest picture, never by read-time position
+-------------------------------------------------------------------------------------
+Staff sort, insert and delete rows while a sync runs. So the write does not trust any
+position from the read. It locates every row in the picture the lock's answer gave (or,
+when the write is retried or the lock was taken without one, in a fresh
+``values:batchGet``), and for each ``CellWrite``:
+
+- finds the row whose ID cell holds ``row.key`` in that picture (a deleted row: skipped;
+  an ID on two rows: skipped), or, for a row that had no ID yet, the row whose cells
+  still match the read-time fingerprint (the read-time number is only a tie-break hint);
+- finds the column by its header there (a column moved or inserted by staff is followed);
 - checks that the cell still holds ``expected`` (a person's edit wins: skipped);
-- writes only tool-owned columns of known tabs, as RAW text, one small A1 range per cell
+- writes only tool-owned columns of known tabs, as RAW text, one small range per cell
   (never a whole row or column, so no staff cell is ever overwritten).
+
+Between that picture and the write come the calendar and Gmail calls (well under a second
+on an unchanged register, a few seconds when many events and drafts are made). Rows
+moved meanwhile are caught by the write's own answer and put right (``placement``). What
+the picture cannot see is a person typing into one of sheetsync's own columns in that
+window: the write may cover it. Those columns are the tool's (REGISTER.md), so no staff
+data is at stake; a fourth call to re-read them was not worth Google's quota.
 
 Why not developer metadata + ``values:batchUpdateByDataFilter``? A data filter on row
 metadata selects the whole row; ``null`` values can leave staff cells alone, but:
 (1) the ``expected`` guard needs the cells' current values anyway, so a write-time read
-is needed in both designs; (2) rows without an ID cannot carry metadata yet and can only
-be found by their content; (3) every new row would need a ``createDeveloperMetadata``
-call (the tagging itself is positional and has the same race), metadata per sheet is
-size-limited, and whether row metadata follows a *sort* (not just inserts/deletes, which
-Google documents) is not documented; (4) the column would still come from a header read
-earlier. Re-reading right before the write gives the same guarantee against everything
-staff did during the sync, with one read call and no structural calls. What remains is
-the round trip between that read and the write (well under a second, against minutes
-for read-time positions); a sort within it is the one case neither design fully closes.
+is needed in both designs (here the lock's answer brings it, at no extra call); (2) rows
+without an ID cannot carry metadata yet and can only be found by their content; (3) every
+new row would need a ``createDeveloperMetadata`` call (the tagging itself is positional
+and has the same race), metadata per sheet is size-limited, and whether row metadata
+follows a *sort* (not just inserts/deletes, which Google documents) is not documented;
+(4) the column would still come from a header read earlier.
 """
 
 from __future__ import annotations
@@ -537,6 +545,9 @@ class SheetsRegister:
         self._dash_write: tuple[Dashboard, list[tuple[str, ...]]] | None = None
         # The sheet id of the run lock's tab while this register holds it (``lease``).
         self._lock_sheet_id: int | None = None
+        # The tabs as the lock's own answer showed them (``lease``): the write locates its
+        # rows in this picture instead of reading again, and uses it once.
+        self._picture: dict[str, _TabNow] | None = None
         # The last lock taken replaced one a run left behind (``core.lock``).
         self.took_over = False
         # Told the spreadsheet's time zone after each read (the mailbox dates "sent on"
@@ -580,6 +591,7 @@ class SheetsRegister:
         return f"Google Sheet {self.spreadsheet_id}"
 
     def read(self) -> RegisterSnapshot:
+        self._picture = None  # older than this read: no use to the write any more
         with self._errors("read"):
             meta, grids, version = self._fetch_grid()
             titles = list(meta.sheets)
@@ -781,6 +793,9 @@ class SheetsRegister:
         return report
 
     def _tabs_now(self, titles: Sequence[str]) -> dict[str, _TabNow]:
+        picture, self._picture = self._picture, None  # once: a retry reads afresh
+        if picture is not None and all(t in picture for t in titles):
+            return {t: picture[t] for t in titles}
         meta = self._meta or self._fetch_meta()
         present = [t for t in titles if t in meta.sheets]
         if len(present) != len(titles):

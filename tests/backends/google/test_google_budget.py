@@ -1,11 +1,11 @@
 """The call budget, on a realistic register (``testing.bulk``: 200 rows per tab).
 
-Sheets: one read and one write-time check plus one write on a run that writes; one read
-and nothing else on an unchanged run, whatever the size. The run lock (``lease``) adds
-one request of its own on a run that changes something (taking it; it is given back in
-the write). Calendar and Gmail: nothing that changes anything on an unchanged run; reads
-are list pages (so they grow with the events and open drafts, never with rows); creates
-and updates go in batches of 50.
+Sheets: at most 3 requests on a run that changes something, whatever the size: the read,
+the run lock (``lease``; its answer holds the tabs the write locates its rows in, so the
+write needs no read of its own) and the write (which gives the lock back); one read and
+nothing else on an unchanged run. Calendar and Gmail: nothing that changes anything on an
+unchanged run; reads are list pages (so they grow with the events and open drafts, never
+with rows); creates and updates go in batches of 50.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ def is_lock_take(request: Any) -> bool:
 
 
 def sheets_calls(h: GoogleHarness) -> list[str]:
-    """The Sheets requests of the last run, the run lock's own request aside."""
-    return [r.method_id.removeprefix("sheets.spreadsheets.") for r in h.fake.log
-            if r.api == "sheets" and not is_lock_take(r)]
+    """The Sheets requests of the last run, in order; taking the run lock is "lock"."""
+    return ["lock" if is_lock_take(r) else r.method_id.removeprefix("sheets.spreadsheets.")
+            for r in h.fake.log if r.api == "sheets"]
 
 
 def changes(h: GoogleHarness, api: str) -> int:
@@ -78,11 +78,10 @@ def runs() -> dict[str, Any]:
     return out
 
 
-def test_first_sync_reads_once_checks_once_writes_once(runs: dict[str, Any]) -> None:
+def test_first_sync_reads_once_locks_once_writes_once(runs: dict[str, Any]) -> None:
     first = runs["first"]
     assert first["report"].failed == 0 and first["report"].ids_assigned == 3 * ROWS
-    assert first["sheets"] == ["get", "values.batchGet", "batchUpdate"]  # <= 3
-    assert first["locks"] <= 1  # the run lock: taken once, given back in the write
+    assert first["sheets"] == ["get", "lock", "batchUpdate"]  # 3: read, lock, write
 
 
 def test_unchanged_run_reads_once_and_changes_nothing(runs: dict[str, Any]) -> None:
@@ -116,8 +115,7 @@ def test_creates_and_updates_go_in_batches(runs: dict[str, Any]) -> None:
 
 def test_one_percent_edited_costs_what_changed(runs: dict[str, Any]) -> None:
     edited = runs["edited"]
-    assert edited["sheets"] == ["get", "values.batchGet", "batchUpdate"]
-    assert edited["locks"] <= 1
+    assert edited["sheets"] == ["get", "lock", "batchUpdate"]
     # 2 of each tab's rows were edited: a handful of objects change, not hundreds.
     assert 0 < edited["calendar_changes"] + edited["gmail_changes"] <= 3 * (ROWS // 100) * 3
     assert edited["report"].failed == 0
@@ -138,3 +136,24 @@ def test_budget_does_not_grow_with_rows() -> None:
         run_sync(ws, clock=NOON_UTC)
         counts.append((sheets_calls(h), sum(h.fake.round_trips.values())))
     assert counts[0] == counts[1] == (["get"], 3)
+
+
+def test_a_status_that_changed_alone_costs_read_lock_write() -> None:
+    """A cleared Sync status is written back: three Sheets requests, and nothing made or
+    changed in Calendar or Gmail."""
+    h = GoogleHarness()
+    typed = {t: [[("'" + c) if isinstance(c, str) and c else c for c in row]
+                 for row in rows] for t, rows in bulk_register(60, TODAY).items()}
+    h.sid = h.fake.sheets.create_spreadsheet("R", typed)
+    ws = h.open()
+    run_sync(ws, clock=NOON_UTC)
+    column = h.header("Partners").index("Sync status")
+    written = h.tab("Partners")[1][column]
+    assert written  # the first sync wrote a status there
+    h.set_cell("Partners", 2, "Sync status", "")
+    h.fake.reset_counters()
+    report = run_sync(ws, clock=NOON_UTC)
+    assert sheets_calls(h) == ["get", "lock", "batchUpdate"]
+    assert changes(h, "calendar") == changes(h, "gmail") == 0
+    assert report.cells_written == 1
+    assert h.tab("Partners")[1][column] == written

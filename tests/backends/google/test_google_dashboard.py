@@ -12,6 +12,7 @@ from builders import NOON_UTC, PARTNER, referral, tables
 from google_harness import GoogleHarness
 
 from sheetsync.backends.google.dashboard import chart_id_for
+from sheetsync.backends.google.lease import LOCK_TAB
 from sheetsync.core.dashboard import DASHBOARD_HEADING, DASHBOARD_TAB
 from sheetsync.engine import run_sync
 from sheetsync.testing.fake_google.server import FakeRequest
@@ -89,10 +90,11 @@ def test_a_deleted_chart_is_drawn_again_even_if_deleted_during_the_sync() -> Non
     sync(ws)
     ss = h.fake.sheets.spreadsheet(h.sid)
 
-    # Deleted after the read, just before the write: the refresh fails, the register
+    # Deleted after the read, while the sync runs: the refresh fails, the register
     # looks again and adds it, in one more request (not a lost write).
     def delete_chart(request: FakeRequest) -> None:
-        if request.method_id.endswith("values.batchGet"):
+        if request.method_id.endswith("spreadsheets.batchUpdate") and \
+                LOCK_TAB.encode() in (request.body or b""):
             for sheet in ss.sheets:
                 sheet.charts.clear()
 
