@@ -218,8 +218,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                 continue
             outcome = results.get(step.intent.key)
             kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
-            if outcome is not None and outcome.sent_on is not None:
-                continue  # the owner had already sent it: recorded as sent, nothing made
+            if outcome is not None and (outcome.sent_on is not None or outcome.deleted):
+                continue  # already sent by the owner or deleted by a person: nothing made
             if outcome is not None and outcome.ok:
                 (report.created if step.kind == "create" else report.updated)[kind] += 1
             else:

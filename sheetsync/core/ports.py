@@ -305,6 +305,9 @@ class ChangeResult:
     # sent: a crash lost its record, and the owner sent it before this run. It is recorded
     # as sent, never made again.
     sent_on: dt.date | None = None
+    # Set (with ok=True) when a create met an event a person had deleted (a crash lost
+    # the record of making it): it is recorded as deleted, never made again.
+    deleted: bool = False
 
 
 class Calendar(Protocol):
@@ -312,7 +315,8 @@ class Calendar(Protocol):
 
     def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
         """Create or update events. A create whose deterministic id already exists
-        (a crash between creating and recording it) updates that event instead."""
+        (a crash between creating and recording it) updates that event instead, unless a
+        person deleted it since: then the result says ``deleted`` and nothing is made."""
         ...
 
     def describe(self) -> str: ...

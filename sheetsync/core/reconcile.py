@@ -96,9 +96,11 @@ def record_results(state: SyncState, steps: Iterable[Step],
             kind = "draft"
             date = ""
             basis = step.intent.partner_key
-        status: Literal["active", "sent"] = "active"
+        status: Literal["active", "sent", "deleted"] = "active"
         if outcome.sent_on is not None:  # found already sent by the owner (ports)
             status, date = "sent", outcome.sent_on.isoformat()
+        elif outcome.deleted:  # found deleted by a person (ports): not made again
+            status = "deleted"
         result.put(ObjectRecord(
             key=step.intent.key,
             kind=kind,

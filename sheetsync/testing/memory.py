@@ -222,6 +222,11 @@ class _MemoryStore:
             if stored is not None and stored.deleted and change.op == "update":
                 results.append(ChangeResult(key, False, error=f"deleted in the {self.kind}"))
                 continue
+            if stored is not None and stored.deleted and self.kind == "calendar":
+                # A person deleted the event a killed run made: it stays deleted. (A
+                # mailbox keeps no trace of a deleted draft, so one is made again.)
+                results.append(ChangeResult(key, True, stored.remote_id, deleted=True))
+                continue
             if stored is None:
                 remote = (change.spec.event_id if isinstance(change.spec, EventSpec)
                           else f"d{next(self._ids)}")

@@ -23,6 +23,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
+import pytest
 from builders import NOON_UTC, PARTNER, TODAY, checkin, referral, tables
 from contract.harness import MemoryHarness
 from contract.local_harness import LocalHarness
@@ -259,3 +260,28 @@ def machine(backend: str, n: int, steps: int) -> Any:
 TestMemoryMachine = machine("memory", 40, 25)
 TestGoogleMachine = machine("google", 10, 15)
 TestLocalMachine = machine("local", 3, 10)
+
+
+@pytest.mark.parametrize("backend", ["memory", "local", "google"])
+@pytest.mark.parametrize("kill_at", range(1, 12))
+def test_an_event_deleted_after_a_killed_run_made_it_stays_deleted(backend: str,
+                                                                   kill_at: int) -> None:
+    """Found by the machine: a run killed between creating an event and recording it,
+    then a person deleting that event. The next sync meets the deleted event while
+    trying to create it again: it must remember the deletion, not retry every run."""
+    class Machine(SyncMachine):
+        pass
+
+    Machine.backend = backend
+    m = Machine()
+    try:
+        m.add_checkin(days=0, email=False, at=0, first=False)
+        m.sync_killed(kill_at)
+        for pick in range(3):
+            m.user_deletes_an_event(pick)
+        m.nothing_twice()
+        m.sync_twice()
+        m.nothing_twice()
+        m.staff_cells_untouched()
+    finally:
+        m.teardown()

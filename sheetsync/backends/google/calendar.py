@@ -7,7 +7,8 @@
   insert answered 409 means the event exists (a crash between creating and recording it,
   or a lost state): it is fetched and, unless a person deleted it, updated. Updates are
   ``events.patch`` calls that never touch ``status``: an event a person deleted (status
-  ``cancelled``) stays deleted and the change reports "deleted in Google Calendar".
+  ``cancelled``) stays deleted, and the change reports it ``deleted`` so the state
+  remembers it and no later run tries again.
 - ``observe`` lists sheetsync's events of this spreadsheet (``privateExtendedProperty``,
   ``showDeleted``), page by page, so reads grow with the number of events, not rows; only
   events missing from that list are fetched one by one (in a batch).
@@ -30,7 +31,6 @@ TAG = "sheetsync"  # private extended property: the spreadsheet (namespace) it b
 KEY_PROPERTY = "sheetsync_key"
 MAX_REMINDERS = 5
 MAX_REMINDER_MINUTES = 40320
-DELETED_MESSAGE = "deleted in Google Calendar"
 
 
 def _when(value: dt.date | dt.datetime, time_zone: str, all_day: bool) -> dict[str, Any]:
@@ -77,6 +77,11 @@ def event_body(spec: EventSpec, namespace: str, *, for_patch: bool = False) -> d
     if not for_patch:
         body["id"] = spec.event_id
     return body
+
+
+def _deleted(key: str, event_id: str) -> ChangeResult:
+    """A person deleted the event (Google keeps it as ``cancelled``): recorded, not redone."""
+    return ChangeResult(key, True, event_id, deleted=True)
 
 
 def _gone(error: BaseException | None) -> bool:
@@ -256,8 +261,8 @@ class GoogleCalendar:
                 if got.ok and got.response.get("status") != "cancelled":
                     patch.append(Part(key, self._patch_factory(targets[key], specs[key])))
                 elif got.ok or _gone(got.error):
-                    results[key] = ChangeResult(key, False, targets[key],
-                                                error=DELETED_MESSAGE)
+                    # Made by a run that was cut off, then deleted by a person.
+                    results[key] = _deleted(key, targets[key])
                 else:
                     results[key] = self._result(key, targets[key], got)
             if patch:
@@ -290,7 +295,7 @@ class GoogleCalendar:
         if outcome.ok:
             event = outcome.response or {}
             if event.get("status") == "cancelled":
-                return ChangeResult(key, False, event_id, error=DELETED_MESSAGE)
+                return _deleted(key, event_id)
             return ChangeResult(key, True, str(event.get("id") or event_id))
         error = outcome.error
         if isinstance(error, RetryLater):
@@ -301,7 +306,7 @@ class GoogleCalendar:
                 f"the calendar '{self.calendar_id}' was not found, or this account may not "
                 "add events to it"))
         if status in (404, 410):
-            return ChangeResult(key, False, event_id, error=DELETED_MESSAGE)
+            return _deleted(key, event_id)
         text = error_message(error) if error else "unknown error"
         where = f"HTTP {status}: " if status else ""
         return ChangeResult(key, False, event_id, error=f"Google Calendar refused it ({where}"

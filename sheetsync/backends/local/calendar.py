@@ -3,8 +3,9 @@ Thunderbird and Google Calendar can import or subscribe to.
 
 Each event sheetsync makes is a VEVENT whose UID is ``<event id>@sheetsync``; it carries
 the row key in ``X-SHEETSYNC-KEY``. A person may delete or add events in the file (or in
-a program that edits it): an event of ours that is gone is reported as deleted, and
-events a person added are kept exactly as they are.
+a program that edits it): an event of ours that is gone is reported as deleted (and
+``X-SHEETSYNC-MADE`` lines on the VCALENDAR remember every event sheetsync made, so a
+deleted one is never made again), and events a person added are kept exactly as they are.
 
 The file is rewritten only when an event really changed, always in the same order
 (time zones, then events sorted by UID), so an unchanged sync leaves it byte-for-byte
@@ -38,6 +39,9 @@ from .register import atomic_write
 PRODID = "-//sheetsync//EN"
 UID_SUFFIX = "@sheetsync"
 KEY_PROPERTY = "X-SHEETSYNC-KEY"
+# On the VCALENDAR: one line per event sheetsync ever made here, so an event a person
+# deleted is known as deleted even when a run cut off never recorded making it.
+MADE_PROPERTY = "X-SHEETSYNC-MADE"
 # VTIMEZONE definitions list each change of offset between these dates.
 TZ_FIRST_DATE = dt.date(2000, 1, 1)
 TZ_LAST_DATE = dt.date(2045, 1, 1)
@@ -101,6 +105,7 @@ class IcsCalendar:
         if calendar is None:
             calendar = self._new_calendar()
         events = _events_by_uid(calendar)
+        made = _made(calendar)
         results: list[ChangeResult] = []
         dirty = False
         for change in changes:
@@ -114,8 +119,11 @@ class IcsCalendar:
                 other = uid_for(change.known.remote_id)
                 if other in events:
                     uid, existing = other, events[other]
-            if existing is None and change.op == "update":
-                results.append(ChangeResult(spec.key, False, error="deleted in the calendar"))
+            if existing is None and (change.op == "update" or uid in made):
+                # Made once and deleted by a person since (perhaps after a run that was
+                # cut off before recording it): it stays deleted and is remembered so.
+                results.append(ChangeResult(spec.key, True, remote_id=spec.event_id,
+                                            deleted=True))
                 continue
             try:
                 event = self._build(spec, uid, existing)
@@ -213,6 +221,10 @@ class IcsCalendar:
         return self._parse(data) if data else None
 
     def _save(self, calendar: ICalendar, events: dict[str, Event], original: bytes | None) -> None:
+        made = _made(calendar) | {uid for uid in events if uid.endswith(UID_SUFFIX)}
+        calendar.pop(MADE_PROPERTY, None)
+        for uid in sorted(made):
+            calendar.add(MADE_PROPERTY, uid)
         others = [c for c in calendar.subcomponents
                   if c.name != "VTIMEZONE" and not (c.name == "VEVENT" and isinstance(c, Event))]
         zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
@@ -254,6 +266,13 @@ def _aware(value: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=zone)
     return value.astimezone(zone)
+
+
+def _made(calendar: ICalendar) -> set[str]:
+    """The UIDs of every event sheetsync ever wrote to this file."""
+    value = calendar.get(MADE_PROPERTY)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    return {str(v) for v in values}
 
 
 def _events_by_uid(calendar: ICalendar) -> dict[str, Event]:
