@@ -138,31 +138,41 @@ def peak_mb(fake: Any, action: Callable[[], object]) -> float:
 # ------------------------------------------------------------ the fake, in its own process
 
 
-def _serve(conn: Any) -> None:
-    """The child: a FakeGoogle answering the parent's calls until told to stop."""
+def _serve(conns: Sequence[Any]) -> None:
+    """The child: a FakeGoogle answering the parent's calls until told to stop, one
+    thread per connection, so requests the client makes at once (its Calendar and Gmail
+    listings overlap the Sheets read) wait out their latency at once, as with Google."""
+    import threading
+
     from sheetsync.backends.google.auth import SCOPES
     from sheetsync.testing.fake_google import FakeGoogle
 
     fake = FakeGoogle(scopes=SCOPES)
     fake.keep_log = False  # the log holds every request body
-    while True:
-        op, name, args, kwargs = conn.recv()
-        try:
-            if op == "stop":
-                return
-            if op == "get":
-                value = getattr(fake, name)
-            elif op == "set":
-                setattr(fake, name, args[0])
-                value = None
-            else:
-                target: Any = fake
-                for part in name.split("."):
-                    target = getattr(target, part)
-                value = target(*args, **kwargs)
-            conn.send((True, value))
-        except BaseException as exc:  # the caller raises it
-            conn.send((False, exc))
+
+    def answer(conn: Any) -> None:
+        while True:
+            op, name, args, kwargs = conn.recv()
+            try:
+                if op == "stop":
+                    return
+                if op == "get":
+                    value = getattr(fake, name)
+                elif op == "set":
+                    setattr(fake, name, args[0])
+                    value = None
+                else:
+                    target: Any = fake
+                    for part in name.split("."):
+                        target = getattr(target, part)
+                    value = target(*args, **kwargs)
+                conn.send((True, value))
+            except BaseException as exc:  # the caller raises it
+                conn.send((False, exc))
+
+    for conn in conns[1:]:
+        threading.Thread(target=answer, args=(conn,), daemon=True).start()
+    answer(conns[0])
 
 
 class RemoteFake:
@@ -173,12 +183,20 @@ class RemoteFake:
     and work like a real server's. What the fake's work took (its CPU) is reported too.
     """
 
+    CONNECTIONS = 4  # requests in flight at once (the client makes at most 3)
+
     def __init__(self) -> None:
         import multiprocessing
+        import queue
 
         context = multiprocessing.get_context("fork")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        pairs = [context.Pipe() for _ in range(self.CONNECTIONS)]
+        self._control = pairs[0][0]
+        self._free: queue.Queue[Any] = queue.Queue()
+        for mine, _ in pairs:
+            self._free.put(mine)
+        self._process = context.Process(target=_serve, args=([c for _, c in pairs],),
+                                        daemon=True)
         self._process.start()
         self.sheets = _Remote(self, "sheets")
 
@@ -187,8 +205,12 @@ class RemoteFake:
 
     def _ask(self, op: str, name: str, args: tuple[Any, ...] = (),
              kwargs: dict[str, Any] | None = None) -> Any:
-        self._conn.send((op, name, args, kwargs or {}))
-        ok, value = self._conn.recv()
+        conn = self._free.get()  # one caller per connection at a time
+        try:
+            conn.send((op, name, args, kwargs or {}))
+            ok, value = conn.recv()
+        finally:
+            self._free.put(conn)
         if not ok:
             raise value
         return value
@@ -237,7 +259,7 @@ class RemoteFake:
         self._ask("set", "latency", (seconds,))
 
     def close(self) -> None:
-        self._conn.send(("stop", "", (), {}))
+        self._control.send(("stop", "", (), {}))
         self._process.join(5)
 
 

@@ -34,6 +34,7 @@ from sheetsync.core.ports import (
     DraftSpec,
     EventSpec,
     Known,
+    LooksAhead,
     Observation,
     Register,
     RegisterSnapshot,
@@ -150,7 +151,10 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
     ``BusyError``. ``accept_changes`` lets through tabs the mass-change guard
     (``core.guard``) would hold."""
     lock = None if dry_run else RunLockHandle(workspace.register, clock)
+    ahead = [t for t in (workspace.calendar, workspace.mailbox) if isinstance(t, LooksAhead)]
     try:
+        for target in ahead:  # their listings overlap the register's read (ports)
+            target.look_ahead()
         with cyclic_gc_paused():  # see sheetsync.perf: 40% of a large sync's CPU
             report = _sync_once(workspace, dry_run, clock, lock, accept_changes)
     except BaseException:
@@ -159,6 +163,9 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
         if lock is not None:
             lock.leave()
         raise
+    finally:
+        for target in ahead:  # nothing of this run goes on after it
+            target.settle()
     if lock is not None:
         lock.release()
     return report

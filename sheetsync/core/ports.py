@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Literal, Protocol, Union
+from typing import TYPE_CHECKING, Literal, Protocol, Union, runtime_checkable
 
 if TYPE_CHECKING:  # core.dashboard builds on the types below
     from sheetsync.core.dashboard import Dashboard
@@ -76,8 +76,14 @@ def fingerprint_cells(cells: Sequence[CellValue]) -> str:
     normalised = [c if type(c) is str else _cell_text(c) for c in cells]
     while normalised and normalised[-1] == "":
         normalised.pop()
-    digest = hashlib.sha256(json.dumps(normalised, ensure_ascii=False).encode("utf-8"))
+    digest = hashlib.sha256(_ROW_JSON(normalised).encode("utf-8"))
     return digest.hexdigest()[:24]
+
+
+# Built once: json.dumps with options builds an encoder per call, a cost that shows at
+# tens of thousands of rows. Same output, so recorded digests stay valid.
+_ROW_JSON = json.JSONEncoder(ensure_ascii=False).encode
+_DIGEST_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _cell_text(value: CellValue) -> str:
@@ -251,7 +257,7 @@ def _when(value: dt.date | dt.datetime) -> str:
 
 
 def _digest(payload: object) -> str:
-    raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    raw = _DIGEST_JSON(payload).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
@@ -334,6 +340,18 @@ class Mailbox(Protocol):
         ...
 
     def describe(self) -> str: ...
+
+
+@runtime_checkable
+class LooksAhead(Protocol):
+    """A calendar or mailbox whose ``observe`` starts with a listing that does not depend
+    on what is known (Google's: page after page of round trips). A sync calls
+    ``look_ahead`` before it reads the register so the listing overlaps the read;
+    ``observe`` then waits for it. ``settle`` ends a listing a run no longer needs."""
+
+    def look_ahead(self) -> None: ...
+
+    def settle(self) -> None: ...
 
 
 @dataclass

@@ -328,7 +328,7 @@ def test_google_lock_left_by_a_crashed_run_expires_by_itself() -> None:
     killed: list[bool] = []
 
     def power_cut(request: Any) -> None:
-        if request.api == "calendar" or killed:
+        if request.method_id == "calendar.events.insert" or killed:
             killed.append(True)
             raise Kill()
 

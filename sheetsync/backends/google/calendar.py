@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
+from sheetsync.backends.google.ahead import Ahead
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core.ports import Change, ChangeResult, EventSpec, Known, Observation, Presence
 
@@ -104,6 +105,13 @@ class GoogleCalendar:
         self.namespace = namespace
         self.policy = policy or RetryPolicy()
         self._resources = Resources()
+        self._listing: Ahead[dict[str, dict[str, Any]]] = Ahead()
+
+    def look_ahead(self) -> None:
+        self._listing.start(self._list_tagged, "calendar")
+
+    def settle(self) -> None:
+        self._listing.settle()
 
     def _events(self) -> Any:
         return self._resources.get(self.service, "events")
@@ -150,7 +158,7 @@ class GoogleCalendar:
         if not known:
             return {}
         try:
-            listed = self._list_tagged()
+            listed = self._listing.take(self._list_tagged)  # started ahead, or now
         except Exception:
             # Could not look: nothing is concluded this time.
             return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id) for k in known}

@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
+from sheetsync.backends.google.ahead import Ahead
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core import messages
 from sheetsync.core.ports import Change, ChangeResult, DraftSpec, Known, Observation, Presence
@@ -84,6 +85,13 @@ class GmailMailbox:
         # create then also looks among the latest sent mail for a copy the owner sent.
         self.recovering = False
         self._resources = Resources()
+        self._listing: Ahead[dict[str, _Draft]] = Ahead()
+
+    def look_ahead(self) -> None:
+        self._listing.start(self._list_drafts, "drafts")
+
+    def settle(self) -> None:
+        self._listing.settle()
 
     def _users(self, name: str) -> Any:
         """``service.users().drafts()`` and the like, built once."""
@@ -125,7 +133,7 @@ class GmailMailbox:
         if not known:
             return {}
         try:
-            drafts = self._list_drafts()
+            drafts = self._listing.take(self._list_drafts)  # started ahead, or now
         except Exception:
             return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id, k.thread_id)
                     for k in known}
