@@ -156,6 +156,10 @@ def _serve(conns: Sequence[Any]) -> None:
             try:
                 if op == "stop":
                     return
+                if op == "handle":  # the body follows as raw bytes (RemoteFake.handle)
+                    body = conn.recv_bytes() if args[-1] else None
+                    args = (*args[:-1], body)
+                    op = "call"
                 if op == "get":
                     value = getattr(fake, name)
                 elif op == "set":
@@ -204,10 +208,12 @@ class RemoteFake:
         return self._ask("call", name, args, kwargs)
 
     def _ask(self, op: str, name: str, args: tuple[Any, ...] = (),
-             kwargs: dict[str, Any] | None = None) -> Any:
+             kwargs: dict[str, Any] | None = None, body: bytes | None = None) -> Any:
         conn = self._free.get()  # one caller per connection at a time
         try:
             conn.send((op, name, args, kwargs or {}))
+            if body is not None:
+                conn.send_bytes(body)  # as a socket would: no pickled copy of the body
             ok, value = conn.recv()
         finally:
             self._free.put(conn)
@@ -217,7 +223,7 @@ class RemoteFake:
 
     def handle(self, method: str, url: str, headers: dict[str, str], body: bytes | None
                ) -> Any:
-        return self.call("handle", method, url, headers, body)
+        return self._ask("handle", "handle", (method, url, headers, body is not None), body=body)
 
     def requests_session(self) -> Any:
         import requests

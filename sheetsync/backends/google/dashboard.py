@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sheetsync.backends.google.body import Request, encode_row, update_rows
 from sheetsync.core.dashboard import CHART_TITLE, Dashboard, MonthlyTable
 
 # New tabs hold at least this much, so the chart beside the monthly table has room.
@@ -57,12 +58,12 @@ def chart_id_for(spreadsheet_id: str) -> int:
 
 def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_id: int,
                        old_rows: Sequence[Sequence[str]], chart_id: int, chart_exists: bool
-                       ) -> tuple[DashSheet, list[dict[str, Any]]]:
+                       ) -> tuple[DashSheet, list[Request]]:
     """The dashboard tab as it will be, and the requests that write it. ``old_rows`` is
     the tab as read (``core.dashboard.tab_rows``): only rows that differ are written."""
     height = len(dashboard.rows)
     width = max([len(r) for r in dashboard.rows] + [len(dashboard.widths)])
-    requests: list[dict[str, Any]] = []
+    requests: list[Request] = []
     if sheet is None:
         sheet = DashSheet(new_sheet_id, dashboard.title, max(MIN_ROWS, height + 20),
                           max(MIN_COLUMNS, width))
@@ -99,7 +100,7 @@ def dashboard_requests(dashboard: Dashboard, sheet: DashSheet | None, new_sheet_
 
 
 def _changed_rows(dashboard: Dashboard, sheet: DashSheet, old_rows: Sequence[Sequence[str]]
-                  ) -> list[dict[str, Any]]:
+                  ) -> list[Request]:
     """``updateCells`` for each run of rows whose values differ from what the tab holds,
     old rows below the new dashboard blanked. A register with thousands of partners
     rewrites the lines that moved, not the whole tab, on every change."""
@@ -113,7 +114,7 @@ def _changed_rows(dashboard: Dashboard, sheet: DashSheet, old_rows: Sequence[Seq
         old = tuple(old_rows[r]) if r < len(old_rows) else ()
         return new != old
 
-    requests: list[dict[str, Any]] = []
+    requests: list[Request] = []
     r = 0
     while r < height:
         if not differs(r):
@@ -123,13 +124,11 @@ def _changed_rows(dashboard: Dashboard, sheet: DashSheet, old_rows: Sequence[Seq
         while r < height and differs(r):
             r += 1
         grid = []
-        for i in range(start, r):
+        for i in range(start, r):  # encoded row by row: a row per partner adds up (body)
             row = dashboard.rows[i] if i < len(dashboard.rows) else ()
-            grid.append({"values": [_cell(row[c] if c < len(row) else "", dashboard, i)
-                                    for c in range(width)]})
-        requests.append({"updateCells": {
-            "start": {"sheetId": sheet.sheet_id, "rowIndex": start, "columnIndex": 0},
-            "rows": grid, "fields": _FIELDS}})
+            grid.append(encode_row({"values": [
+                _cell(row[c] if c < len(row) else "", dashboard, i) for c in range(width)]}))
+        requests.append(update_rows(sheet.sheet_id, start, 0, grid, _FIELDS))
     return requests
 
 

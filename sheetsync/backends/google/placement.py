@@ -28,6 +28,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from sheetsync.backends.google.body import Request, batch_update_body
 from sheetsync.core.ports import CellValue, CellWrite, SkippedWrite, WriteReport
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ RESPONSE_FIELDS = ("replies,updatedSpreadsheet(sheets(properties(title),"
 Cells = dict[tuple[str, int, int], str]
 
 
-def send(reg: SheetsRegister, requests: list[dict[str, Any]], ranges: Sequence[str]
+def send(reg: SheetsRegister, requests: Sequence[Request], ranges: Sequence[str]
          ) -> dict[str, Any]:
     """One ``spreadsheets.batchUpdate``; its answer holds ``ranges`` (A1, grid data) as
     they are right after it applied, read with the same field mask as the register."""
@@ -48,12 +49,14 @@ def send(reg: SheetsRegister, requests: list[dict[str, Any]], ranges: Sequence[s
 
     from sheetsync.backends.google.register import _compact
 
-    body: dict[str, Any] = {"requests": requests}
+    extra: dict[str, Any] = {}
     if ranges:
-        body.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
-                    responseRanges=list(ranges))
+        extra.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
+                     responseRanges=list(ranges))
     response = reg._http.request("post", SPREADSHEET_BATCH_UPDATE_URL % reg.spreadsheet_id,
-                                 json=body, params={"fields": RESPONSE_FIELDS})
+                                 data=batch_update_body(requests, extra),
+                                 headers={"Content-Type": "application/json"},
+                                 params={"fields": RESPONSE_FIELDS})
     if not ranges:
         return {}
     return dict(json.loads(response.content, object_pairs_hook=_compact) or {})
@@ -72,7 +75,7 @@ def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]
     return tabs
 
 
-def write_and_answer(reg: SheetsRegister, requests: list[dict[str, Any]],
+def write_and_answer(reg: SheetsRegister, requests: Sequence[Request],
                      titles: Sequence[str]) -> dict[str, _TabNow]:
     """Send the batchUpdate; return ``titles`` as they are right after it applied."""
     from sheetsync.backends.google.register import quote_title

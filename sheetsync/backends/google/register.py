@@ -59,6 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from sheetsync.backends.google.body import Request, update_cells
 from sheetsync.backends.google.dashboard import (
     DashSheet,
     chart_id_for,
@@ -427,14 +428,12 @@ def plan_cell_writes(tabs: dict[str, _TabNow], writes: Sequence[CellWrite]) -> _
 
 
 def cell_requests(cells: dict[tuple[str, int, int], str], sheet_ids: dict[str, int]
-                  ) -> list[dict[str, Any]]:
+                  ) -> list[Request]:
     """One ``updateCells`` per run of adjacent cells in a row (never more than was asked).
 
-    Only ``userEnteredValue`` is written, as a ``stringValue``: like ``RAW`` input, text
-    stays text ("=HYPERLINK(...)" is not a formula, "00123" is not a number), and the
-    cells' formatting, notes and validation are left alone.
+    Text only, formats left alone (``body.update_cells``).
     """
-    requests: list[dict[str, Any]] = []
+    requests: list[Request] = []
     by_row: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
     for (title, row, col), value in cells.items():
         by_row[(title, row)][col] = value
@@ -442,24 +441,14 @@ def cell_requests(cells: dict[tuple[str, int, int], str], sheet_ids: dict[str, i
         run: list[int] = []
         for col in sorted(cols):
             if run and col != run[-1] + 1:
-                requests.append(_update_cells(sheet_ids[title], row - 1, run[0],
+                requests.append(update_cells(sheet_ids[title], row - 1, run[0],
                                               [[cols[c] for c in run]]))
                 run = []
             run.append(col)
         if run:
-            requests.append(_update_cells(sheet_ids[title], row - 1, run[0],
+            requests.append(update_cells(sheet_ids[title], row - 1, run[0],
                                           [[cols[c] for c in run]]))
     return requests
-
-
-def _update_cells(sheet_id: int, row: int, col: int, rows: Sequence[Sequence[str]]
-                  ) -> dict[str, Any]:
-    """An ``updateCells`` request at 0-based (row, col); "" clears the cell."""
-    return {"updateCells": {
-        "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": col},
-        "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} if v else {}
-                             for v in r]} for r in rows],
-        "fields": "userEnteredValue"}}
 
 
 def _log_in(snapshot: RegisterSnapshot) -> list[list[str]]:
@@ -473,7 +462,7 @@ def _log_in(snapshot: RegisterSnapshot) -> list[list[str]]:
 
 
 def state_requests(sheet_id: int, new: Sequence[Sequence[str]],
-                   old: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+                   old: Sequence[Sequence[str]]) -> list[Request]:
     """The state tab's rows that differ from what was read, as runs of whole rows.
 
     A sync that changes a few objects rewrites a few state rows, not all of them (the
@@ -488,14 +477,14 @@ def state_requests(sheet_id: int, new: Sequence[Sequence[str]],
     new_rows = [padded(r) for r in new]
     old_rows = [padded(r) for r in old]
     new_rows += [[""] * width for _ in range(max(0, len(old_rows) - len(new_rows)))]
-    requests: list[dict[str, Any]] = []
+    requests: list[Request] = []
     start: int | None = None
     for i in range(len(new_rows) + 1):
         differs = i < len(new_rows) and (i >= len(old_rows) or new_rows[i] != old_rows[i])
         if differs and start is None:
             start = i
         elif not differs and start is not None:
-            requests.append(_update_cells(sheet_id, start, 0, new_rows[start:i]))
+            requests.append(update_cells(sheet_id, start, 0, new_rows[start:i]))
             start = None
     return requests
 
@@ -720,7 +709,7 @@ class SheetsRegister:
         the state tab's creation or growth (if needed), every status cell and the state
         rows that changed. Its requests apply all together or not at all."""
         report = WriteReport()
-        requests: list[dict[str, Any]] = []
+        requests: list[Request] = []
         if writes:
             tabs = self._tabs_now(sorted({w.row.tab for w in writes}))
             plan = plan_cell_writes(tabs, writes)
@@ -745,7 +734,7 @@ class SheetsRegister:
             width = max([len(r) for r in log] + [1])
             rows = [r + [""] * (width - len(r)) for r in log]
             rows += [[""] * width for _ in range(max(0, old_log_height - len(rows)))]
-            requests = shape + requests + [_update_cells(log_tab.sheet_id, 0, 0, rows)]
+            requests = shape + requests + [update_cells(log_tab.sheet_id, 0, 0, rows)]
         dash_tab: DashSheet | None = None
         if self._dash_write is not None:
             dash_tab, dash_requests = self._dashboard_requests(
@@ -860,7 +849,7 @@ class SheetsRegister:
         return dashboard, tab_rows(existing_tab(snapshot, dashboard.title))
 
     def _dashboard_requests(self, dashboard: Dashboard, old_rows: list[tuple[str, ...]],
-                            taken: set[int]) -> tuple[DashSheet, list[dict[str, Any]]]:
+                            taken: set[int]) -> tuple[DashSheet, list[Request]]:
         """The Dashboard tab (as it will be) and the requests that write it, for the
         same ``batchUpdate`` (``backends.google.dashboard``)."""
         meta = self._meta or self._fetch_meta()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sheetsync.backends.google import parse_spreadsheet_id
+from sheetsync.backends.google.body import Encoded, Request
 from sheetsync.backends.google.register import (
     _TabNow,
     cell_requests,
@@ -107,8 +110,13 @@ def test_missing_tab() -> None:
     assert "not in the spreadsheet" in plan.skipped[0].reason
 
 
+def as_dict(request: Request) -> dict[str, Any]:
+    """Bulk requests come encoded (``body``): as the body will carry them."""
+    return request.as_dict() if isinstance(request, Encoded) else request
+
+
 def test_writes_are_per_cell_runs_of_text() -> None:
-    data = [r["updateCells"] for r in cell_requests(
+    data = [as_dict(r)["updateCells"] for r in cell_requests(
         {("Referrals", 5, 6): "a", ("Referrals", 5, 7): "b", ("Referrals", 5, 8): "",
          ("Referrals", 2, 0): "R1", ("O'Brien tab", 3, 27): "=HYPERLINK(x)"},
         {"Referrals": 7, "O'Brien tab": 9})]
@@ -126,7 +134,7 @@ def test_writes_are_per_cell_runs_of_text() -> None:
 def test_state_writes_only_rows_that_changed() -> None:
     old = [["key", "kind"], ["#version", "1"], ["a", "event"], ["b", "draft"], ["c", "x"]]
     new = [["key", "kind"], ["#version", "1"], ["a", "event", "id2"], ["b", "draft"]]
-    data = [r["updateCells"] for r in state_requests(4, new, old)]
+    data = [as_dict(r)["updateCells"] for r in state_requests(4, new, old)]
     assert [(d["start"]["sheetId"], d["start"]["rowIndex"]) for d in data] == [(4, 2), (4, 4)]
     texts = [[[v.get("userEnteredValue", {}).get("stringValue", "") for v in r["values"]]
               for r in d["rows"]] for d in data]
