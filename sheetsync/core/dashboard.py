@@ -111,8 +111,12 @@ def is_ours(tab: RawTab | None) -> bool:
     """Is this tab sheetsync's dashboard (or empty, so free to use)?"""
     if tab is None:
         return True
-    rows = tab_rows(tab)
-    return not rows or (bool(rows[0]) and rows[0][0] == DASHBOARD_HEADING)
+    # Only the first row decides (the tab may hold a row per partner): ours when it
+    # starts with our heading, free when every row is empty.
+    first = normalised([tab.header])
+    if first:
+        return first[0][0] == DASHBOARD_HEADING
+    return not normalised(r.cells for r in tab.rows)
 
 
 def dashboard_title(snapshot: RegisterSnapshot) -> str:

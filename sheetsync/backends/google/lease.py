@@ -43,6 +43,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from sheetsync.backends.google import placement
+from sheetsync.backends.google.body import Request
 from sheetsync.backends.google.retry import error_status
 from sheetsync.core.lock import LockHolder, busy_error
 from sheetsync.core.ports import RegisterSnapshot, _cell_text
@@ -60,7 +61,7 @@ def _new_sheet_id() -> int:
     return 100_000_000 + secrets.randbelow(2_000_000_000)
 
 
-def _lock_requests(sheet_id: int, holder: LockHolder) -> list[dict[str, Any]]:
+def _lock_requests(sheet_id: int, holder: LockHolder) -> list[Request]:
     rows = [("sheetsync lock", "sheetsync deletes this tab when its sync ends")]
     rows += holder.fields()
     return [
@@ -169,7 +170,8 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
             raise busy_error(where, found)
         # Stale (expired or unreadable): replace that very tab, in one atomic step.
         new_id = _new_sheet_id()
-        requests = [{"deleteSheet": {"sheetId": sheet.sheet_id}}, *_lock_requests(new_id, holder)]
+        requests: list[Request] = [{"deleteSheet": {"sheetId": sheet.sheet_id}},
+                                   *_lock_requests(new_id, holder)]
         ranges, titles = _probe(reg, snapshot)
         try:
             answer = placement.send(reg, requests, ranges)

@@ -41,10 +41,15 @@ RESPONSE_FIELDS = ("replies,updatedSpreadsheet(sheets(properties(title),"
 Cells = dict[tuple[str, int, int], str]
 
 
-def send(reg: SheetsRegister, requests: Sequence[Request], ranges: Sequence[str]
+def send(reg: SheetsRegister, requests: list[Request], ranges: Sequence[str]
          ) -> dict[str, Any]:
     """One ``spreadsheets.batchUpdate``; its answer holds ``ranges`` (A1, grid data) as
-    they are right after it applied, read with the same field mask as the register."""
+    they are right after it applied, read with the same field mask as the register.
+
+    ``requests`` is emptied once encoded, and the body let go before the answer is
+    parsed: a first sync's write is tens of megabytes each way, and only one side of it
+    needs to be in memory at a time.
+    """
     from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
     from sheetsync.backends.google.register import _compact
@@ -53,13 +58,17 @@ def send(reg: SheetsRegister, requests: Sequence[Request], ranges: Sequence[str]
     if ranges:
         extra.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
                      responseRanges=list(ranges))
+    body = batch_update_body(requests, extra)
+    requests.clear()
     response = reg._http.request("post", SPREADSHEET_BATCH_UPDATE_URL % reg.spreadsheet_id,
-                                 data=batch_update_body(requests, extra),
-                                 headers={"Content-Type": "application/json"},
+                                 data=body, headers={"Content-Type": "application/json"},
                                  params={"fields": RESPONSE_FIELDS})
+    del body
+    content = response.content
+    del response  # it holds the request, and so the body
     if not ranges:
         return {}
-    return dict(json.loads(response.content, object_pairs_hook=_compact) or {})
+    return dict(json.loads(content, object_pairs_hook=_compact) or {})
 
 
 def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]:
@@ -75,7 +84,7 @@ def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]
     return tabs
 
 
-def write_and_answer(reg: SheetsRegister, requests: Sequence[Request],
+def write_and_answer(reg: SheetsRegister, requests: list[Request],
                      titles: Sequence[str]) -> dict[str, _TabNow]:
     """Send the batchUpdate; return ``titles`` as they are right after it applied."""
     from sheetsync.backends.google.register import quote_title
