@@ -18,9 +18,11 @@ Columns:
   batch each count; "changes" are inserts, patches, creates and updates);
 - round trips: HTTP requests as sent (a batch of 50 counts once);
 - wall: elapsed seconds, latency included, minus the CPU the fake itself spent answering
-  (the client waits while it works; on Google's side that time is what ``--latency``
-  stands for). The elapsed time as measured and the fake's CPU are in the JSON output
-  (``--one N``);
+  the sync's own thread (the client waits while it works; on Google's side that time is
+  what ``--latency`` stands for). The fake's work for the Calendar and Gmail listings
+  that run ahead in other threads overlaps the sync's own and is not taken off, so the
+  figure errs on the slow side. The elapsed time as measured and the fake's CPU are in
+  the JSON output (``--one N``);
 - CPU: the client process's CPU seconds (``time.process_time``);
 - peak MB: the peak of the client's Python allocations during the run (``tracemalloc``,
   in a second pass of the same run without latency, because tracing slows everything
@@ -46,6 +48,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -118,8 +121,10 @@ def measure(name: str, fake: Any, action: Callable[[], object]) -> Run:
     run = Run(name, elapsed=time.perf_counter() - wall, cpu=time.process_time() - cpu)
     run.fake_cpu = fake.server_cpu
     # The client waits while the fake works, so the fake's CPU adds to the elapsed time;
-    # on Google's side, that time is what the latency stands for.
-    run.wall = run.elapsed - run.fake_cpu
+    # on Google's side, that time is what the latency stands for. Only what the sync's
+    # own thread waited for is taken off: the fake's work for a listing running ahead
+    # overlaps the sync's and is left in (conservative: a wait on it counts as client).
+    run.wall = run.elapsed - fake.waited
     _count(fake, run)
     return run
 
@@ -142,7 +147,6 @@ def _serve(conns: Sequence[Any]) -> None:
     """The child: a FakeGoogle answering the parent's calls until told to stop, one
     thread per connection, so requests the client makes at once (its Calendar and Gmail
     listings overlap the Sheets read) wait out their latency at once, as with Google."""
-    import threading
 
     from sheetsync.backends.google.auth import SCOPES
     from sheetsync.testing.fake_google import FakeGoogle
@@ -158,8 +162,10 @@ def _serve(conns: Sequence[Any]) -> None:
                     return
                 if op == "handle":  # the body follows as raw bytes (RemoteFake.handle)
                     body = conn.recv_bytes() if args[-1] else None
-                    args = (*args[:-1], body)
-                    op = "call"
+                    started = time.thread_time()
+                    response = fake.handle(*args[:-1], body)
+                    conn.send((True, (response, time.thread_time() - started)))
+                    continue
                 if op == "get":
                     value = getattr(fake, name)
                 elif op == "set":
@@ -203,6 +209,10 @@ class RemoteFake:
                                         daemon=True)
         self._process.start()
         self.sheets = _Remote(self, "sheets")
+        # The fake's CPU spent on requests of the sync's main thread: time the sync
+        # waited for it. Listings run ahead in other threads while the sync computes;
+        # their share of the fake's work overlaps and is not taken off (see measure).
+        self.waited = 0.0
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self._ask("call", name, args, kwargs)
@@ -223,7 +233,11 @@ class RemoteFake:
 
     def handle(self, method: str, url: str, headers: dict[str, str], body: bytes | None
                ) -> Any:
-        return self._ask("handle", "handle", (method, url, headers, body is not None), body=body)
+        response, spent = self._ask("handle", "handle", (method, url, headers, body is not None),
+                                    body=body)
+        if threading.current_thread() is threading.main_thread():
+            self.waited += spent  # the sync's own thread waited for the fake's work
+        return response
 
     def requests_session(self) -> Any:
         import requests
@@ -243,6 +257,7 @@ class RemoteFake:
 
     def reset_counters(self) -> None:
         self.call("reset_counters")
+        self.waited = 0.0
 
     @property
     def calls(self) -> Any:
@@ -528,7 +543,8 @@ def budget(results: list[dict[str, Any]], naive: dict[int, Run],
         if n >= 10_000:
             check(unchanged.wall < 3.0, f"{n:,} rows, unchanged sync wall {unchanged.wall:.2f} s "
                   f"(budget 3 s; {unchanged.elapsed:.2f} s elapsed, the fake's own "
-                  f"{unchanged.fake_cpu:.2f} s of CPU included)")
+                  f"{unchanged.fake_cpu:.2f} s of CPU included, "
+                  f"{unchanged.elapsed - unchanged.wall:.2f} s of it waited for)")
             peak = max((r.peak_mb or 0.0) for r in (first, unchanged, edited))
             check(peak < 250, f"{n:,} rows, peak memory {peak:.0f} MB (budget 250 MB)")
         if n in naive:
