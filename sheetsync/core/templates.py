@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_SEPARATORS = re.compile(r"[\s\-]+")
 
 
+@lru_cache(maxsize=4096)  # a few names, asked for in every draft of every row
 def placeholder_name(raw: str) -> str:
     """'Partner salutation', 'partner-salutation' and 'PARTNER_SALUTATION' are one name."""
-    return re.sub(r"[\s\-]+", "_", raw.strip()).casefold()
+    return _SEPARATORS.sub("_", raw.strip()).casefold()
 
 
 class TemplateProblem(ValueError):
