@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from sheetsync.core.ids import object_key
 from sheetsync.core.plan import Intent, RowPlan
 from sheetsync.core.ports import DraftSpec, EventSpec
+from sheetsync.core.reconcile import decide
 from sheetsync.core.templates import TemplateProblem
 from sheetsync.playbook import defaults
 from sheetsync.playbook.checkins import CHECK_IN_PURPOSE
@@ -124,14 +125,11 @@ def _referrals(ctx: PlanContext, monday: dt.date, sunday: dt.date) -> str:
 
 def _waiting(ctx: PlanContext, intent: Intent) -> bool:
     """Is this draft in Drafts (or about to be), not sent and not deleted?"""
-    # What ``decide`` would say, without building its step for every draft of a big
-    # register: new or active drafts wait; sent ones do not; a deleted one is made again
-    # (and so waits) only if its row changed since.
     record = ctx.state.get(intent.key)
-    if record is None or record.status == "active":
+    step = decide(intent, record)
+    if step.kind in ("create", "update"):
         return True
-    return record.status == "deleted" and intent.spec is not None and \
-        record.hash != intent.spec.content_hash()
+    return step.kind == "keep" and record is not None and record.status == "active"
 
 
 def _drafts_waiting(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
