@@ -79,7 +79,7 @@ class RowOutcome:
     tab: str
     row: int
     problems: list[str]
-    steps: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # dry runs only (_fill_outcomes)
     # The row's Sync status did not already show its problems: news for --quiet.
     new_problem: bool = False
 
@@ -250,6 +250,9 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
         forget_placed_rows(new_state, parsed.all_rows(), today)
+        # The write needs none of what planned it: at 10,000 rows the validated rows and
+        # plans are ~100 MB, and the write's body and answer as much again.
+        del parsed, plans, ctx, steps, every_step, state
         progress.info("Writing %d cells to %s", len(writes), workspace.register.describe())
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now, dashboard)
@@ -381,8 +384,10 @@ def _fill_outcomes(report: SyncReport, parsed: ParsedRegister, plans: dict[str, 
                      for s in steps.get(row.key, []) if s.intent.key in failures]
         if problems:
             report.rows_with_problems += 1
+        # The plan step by step only for a dry run, which prints it: a real run's steps
+        # carry every event's and draft's text (~60 MB at 10,000 rows), held while it writes.
         report.rows.append(RowOutcome(row.key, row.tab, row.raw.number, problems,
-                                      steps.get(row.key, []), new))
+                                      steps.get(row.key, []) if report.dry_run else [], new))
 
 
 def _dashboard(register: Register, snapshot: RegisterSnapshot, parsed: ParsedRegister,

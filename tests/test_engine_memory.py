@@ -117,6 +117,20 @@ def test_dry_run_changes_nothing() -> None:
     assert ws.mailbox.live() == {}  # type: ignore[attr-defined]
 
 
+def test_a_real_run_reports_problems_per_row_but_keeps_its_steps_only_in_a_dry_run() -> None:
+    # The steps carry every event's and draft's text: a real run lets them go before it
+    # writes (memory at 10,000 rows); only a dry run prints them.
+    ws, _ = memory(partners=[PARTNER, {**PARTNER, "Name": "Dr B", "Email": "jane@"}],
+                   referrals=[referral()])
+    plan = sync(ws, dry_run=True)
+    assert any(s.kind == "create" for r in plan.rows for s in r.steps)
+    report = sync(ws)
+    assert sum(report.created.values()) >= 1
+    assert [r.key for r in report.rows if r.problems] == [r.key for r in plan.rows
+                                                           if r.problems] != []
+    assert all(r.steps == [] for r in report.rows)
+
+
 def test_today_is_the_clinic_day_not_the_server_day() -> None:
     # 23:30 UTC on 21 Nov is already 22 Nov in Sydney.
     late = clock_at(dt.datetime(2026, 11, 21, 23, 30, tzinfo=dt.timezone.utc))

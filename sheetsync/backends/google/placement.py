@@ -68,7 +68,9 @@ def send(reg: SheetsRegister, requests: list[Request], ranges: Sequence[str]
     del response  # it holds the request, and so the body
     if not ranges:
         return {}
-    return dict(json.loads(content, object_pairs_hook=_compact) or {})
+    text = content.decode("utf-8", "surrogatepass")  # json would decode a copy anyway
+    del content
+    return dict(json.loads(text, object_pairs_hook=_compact) or {})
 
 
 def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]:
