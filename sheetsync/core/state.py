@@ -2,7 +2,9 @@
 
 Cron may run the sync on a different machine each time, so nothing lives beside the
 process. The tab is plain rows (one per object, plus a few ``#`` meta rows) so it stays
-readable, survives copy/paste of the spreadsheet, and never hits a cell size limit.
+readable, survives copy/paste of the spreadsheet, and never hits a cell size limit. IDs
+remembered for new rows (``NewRowKey``) are packed many to a row: there can be as many
+of them as rows in a first import, for two days.
 Losing it is safe: every object also carries a deterministic key (event id, Message-ID),
 so the next sync finds what it made instead of duplicating it.
 """
@@ -17,6 +19,9 @@ from sheetsync.core.ports import Known
 
 STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date", "basis")
 STATE_VERSION = "1"
+NEW_ROWS = "#new rows"
+# ~25 characters an entry: a cell stays well under Google's 50,000-character limit.
+NEW_ROWS_PER_CELL = 1500
 
 ObjectKind = Literal["event", "draft"]
 ObjectStatus = Literal["active", "sent", "deleted"]
@@ -119,9 +124,7 @@ class SyncState:
             shape = self.tabs[name]
             rows.append([f"#tab {name}", str(shape.rows), "|".join(shape.columns), "", "", "",
                          "", ""])
-        for key in sorted(self.new_rows):
-            new = self.new_rows[key]
-            rows.append([f"#new {key}", new.tab, new.identity, new.day, "", "", "", ""])
+        rows += _packed_new_rows(self.new_rows)
         for key in sorted(self.objects):
             r = self.objects[key]
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
@@ -152,7 +155,12 @@ class SyncState:
                     continue
                 columns = tuple(c for c in cells[2].split("|") if c)
                 state.tabs[key.removeprefix("#tab ")] = TabShape(count, columns)
-            elif key.startswith("#new "):
+            elif key == NEW_ROWS:
+                for entry in cells[3].split():
+                    row_key, _, identity = entry.rpartition("=")
+                    if row_key:
+                        state.new_rows[row_key] = NewRowKey(cells[1], identity, cells[2])
+            elif key.startswith("#new "):  # one row per ID, as versions before 0.9 wrote
                 state.new_rows[key.removeprefix("#new ")] = NewRowKey(cells[1], cells[2],
                                                                       cells[3])
             elif key.startswith("#"):
@@ -170,6 +178,22 @@ class SyncState:
                     basis=cells[7],
                 )
         return state
+
+
+def _packed_new_rows(new_rows: dict[str, NewRowKey]) -> list[list[str]]:
+    """``#new rows | tab | day | ID=identity ID=identity ...``, ``NEW_ROWS_PER_CELL`` to a
+    row: a first import of 10,000 rows per tab remembers 30,000 IDs for two days, and a
+    row each made the state tab (read by every sync) three times longer."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for key in sorted(new_rows):
+        new = new_rows[key]
+        groups.setdefault((new.tab, new.day), []).append(f"{key}={new.identity}")
+    rows: list[list[str]] = []
+    for (tab, day), entries in sorted(groups.items()):
+        for start in range(0, len(entries), NEW_ROWS_PER_CELL):
+            chunk = " ".join(entries[start:start + NEW_ROWS_PER_CELL])
+            rows.append([NEW_ROWS, tab, day, chunk, "", "", "", ""])
+    return rows
 
 
 def with_status(record: ObjectRecord, status: ObjectStatus, date: str | None = None) -> ObjectRecord:
