@@ -24,10 +24,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from sheetsync.core.dashboard import (
     DASHBOARD_HEADING,
@@ -39,7 +38,7 @@ from sheetsync.core.dashboard import (
 from sheetsync.core.fields import text_of
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.register import Row
-from sheetsync.core.rows import FIELD_OF, PartnerRow, ReferralRow
+from sheetsync.core.rows import FIELD_OF, PartnerRow, ReferralRow, _Row, model_fields
 from sheetsync.core.schema import SPECIALTIES, normalise_header
 from sheetsync.playbook.context import PlanContext, iso
 
@@ -60,7 +59,7 @@ WIDTHS = (30, 11, 20, 18, 12, 12, 12, 12, 13, 52, 9)
 # The chart sits right of the monthly table (at most Month + 5 partners: A to F).
 CHART_COLUMN = 7
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=_Row)
 
 
 # --------------------------------------------------------------------- calendar maths
@@ -94,12 +93,17 @@ def month_label(year: int, month0: int) -> str:
 # ------------------------------------------------------------------ reading leniently
 
 
-@cache
-def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
-    info = model.model_fields[name]
-    # The field's type with its cell parser, checked alone (Annotated[T, *metadata]).
-    params = (info.annotation, *info.metadata)
-    return TypeAdapter(cast(Any, Annotated)[params])
+_FIELD_ADAPTERS: dict[tuple[type[_Row], str], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[_Row], name: str) -> TypeAdapter[Any]:
+    found = _FIELD_ADAPTERS.get((model, name))
+    if found is None:
+        info = model_fields(model)[name]
+        # The field's type with its cell parser, checked alone (Annotated[T, *metadata]).
+        params = (info.annotation, *info.metadata)
+        found = _FIELD_ADAPTERS[(model, name)] = TypeAdapter(cast(Any, Annotated)[params])
+    return found
 
 
 def readable(ctx: PlanContext, row: Row[M], model: type[M], name: str) -> Any:
@@ -109,7 +113,7 @@ def readable(ctx: PlanContext, row: Row[M], model: type[M], name: str) -> Any:
         return getattr(row.model, name)
     column = next(c for c, f in FIELD_OF[cast(Any, model)].items() if f == name)
     try:
-        return _adapter(model, name).validate_python(
+        return _adapter(cast(type[_Row], model), name).validate_python(
             row.cells.get(column), context={"date_order": ctx.settings.date_order})
     except ValidationError:
         return None
