@@ -160,7 +160,7 @@ class SyncState:
                     row_key, _, identity = entry.rpartition("=")
                     if row_key:
                         state.new_rows[row_key] = NewRowKey(cells[1], identity, cells[2])
-            elif key.startswith("#new "):  # one row per ID, as versions before 0.9 wrote
+            elif key.startswith("#new "):  # one row per ID, as earlier versions wrote
                 state.new_rows[key.removeprefix("#new ")] = NewRowKey(cells[1], cells[2],
                                                                       cells[3])
             elif key.startswith("#"):

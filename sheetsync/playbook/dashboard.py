@@ -24,9 +24,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from sheetsync.core.dashboard import (
     DASHBOARD_HEADING,
@@ -38,7 +38,7 @@ from sheetsync.core.dashboard import (
 from sheetsync.core.fields import text_of
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.register import Row
-from sheetsync.core.rows import FIELD_OF, PartnerRow, ReferralRow, _Row, model_fields
+from sheetsync.core.rows import FIELD_OF, PartnerRow, ReferralRow, RowModel, field_adapter
 from sheetsync.core.schema import SPECIALTIES, normalise_header
 from sheetsync.playbook.context import PlanContext, iso
 
@@ -59,7 +59,7 @@ WIDTHS = (30, 11, 20, 18, 12, 12, 12, 12, 13, 52, 9)
 # The chart sits right of the monthly table (at most Month + 5 partners: A to F).
 CHART_COLUMN = 7
 
-M = TypeVar("M", bound=_Row)
+M = TypeVar("M", bound=RowModel)
 
 
 # --------------------------------------------------------------------- calendar maths
@@ -93,19 +93,6 @@ def month_label(year: int, month0: int) -> str:
 # ------------------------------------------------------------------ reading leniently
 
 
-_FIELD_ADAPTERS: dict[tuple[type[_Row], str], TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[_Row], name: str) -> TypeAdapter[Any]:
-    found = _FIELD_ADAPTERS.get((model, name))
-    if found is None:
-        info = model_fields(model)[name]
-        # The field's type with its cell parser, checked alone (Annotated[T, *metadata]).
-        params = (info.annotation, *info.metadata)
-        found = _FIELD_ADAPTERS[(model, name)] = TypeAdapter(cast(Any, Annotated)[params])
-    return found
-
-
 def readable(ctx: PlanContext, row: Row[M], model: type[M], name: str) -> Any:
     """A field of a row, or None when that cell cannot be read. A row with a problem
     elsewhere (a bad Email, a missing Client) still gives its other fields."""
@@ -113,7 +100,7 @@ def readable(ctx: PlanContext, row: Row[M], model: type[M], name: str) -> Any:
         return getattr(row.model, name)
     column = next(c for c, f in FIELD_OF[cast(Any, model)].items() if f == name)
     try:
-        return _adapter(cast(type[_Row], model), name).validate_python(
+        return field_adapter(model, name).validate_python(
             row.cells.get(column), context={"date_order": ctx.settings.date_order})
     except ValidationError:
         return None
