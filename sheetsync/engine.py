@@ -19,13 +19,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sheetsync.core.dashboard import Dashboard, dashboard_title, dashboard_unchanged
+from sheetsync import __version__
+from sheetsync.core import steady as steady_check
+from sheetsync.core.dashboard import (
+    Dashboard,
+    dashboard_title,
+    dashboard_unchanged,
+    existing_tab,
+    tab_rows,
+)
 from sheetsync.core.fields import text_of
 from sheetsync.core.guard import hold_mass_changes
 from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
 from sheetsync.core.newrows import forget_placed_rows, remember_new_rows
-from sheetsync.core.plan import RowPlan
+from sheetsync.core.plan import Intent, RowPlan
 from sheetsync.core.ports import (
     CellWrite,
     Change,
@@ -42,17 +50,19 @@ from sheetsync.core.ports import (
     Workspace,
     WriteReport,
 )
-from sheetsync.core.reconcile import Step, absorb, plan_steps, record_results
+from sheetsync.core.reconcile import Step, absorb, decide, news_in, plan_steps, record_results
 from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
+from sheetsync.core.schema import normalise_header
 from sheetsync.core.state import SyncState
 from sheetsync.core.status import column_texts, sync_status
+from sheetsync.core.steady import Overrides, SteadyRecord, plan_problems_of, register_digest
 from sheetsync.perf import cyclic_gc_paused
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.dashboard import build_dashboard
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
 from sheetsync.playbook.digest import digest_row_key, plan_digest
-from sheetsync.synclog import log_entry, sync_log_rows
+from sheetsync.synclog import SYNC_LOG_TAB, log_entry, sync_log_rows
 
 log = logging.getLogger("sheetsync")
 # Where a sync is, in a few words, for a progress line at a terminal (cli/progress.py).
@@ -106,6 +116,9 @@ class SyncReport:
     # The owner's weekly digest (it belongs to no row): what was decided, and why not.
     digest: Step | None = None
     digest_error: str = ""
+    # The register read exactly as the last write left it and the calendar and mailbox
+    # told nothing new: nothing was planned, since nothing could change (core.steady).
+    steady: bool = False
 
     @property
     def clean(self) -> bool:
@@ -129,6 +142,7 @@ class SyncReport:
             "tab_problems": self.tab_problems,
             "notes": self.notes,
             "write_refused": self.write_refused or None,
+            "steady": self.steady,
             "digest": self.digest_json(),
             "problems": [
                 {"tab": r.tab, "row": r.row, "id": r.key, "problems": r.problems}
@@ -177,8 +191,9 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
-    stored = state.to_rows()[3:]  # the state as read (parsing it twice costs, at 10k rows)
-    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=clock().date())
+    stored = state.content_rows()  # the state as read (parsing it twice costs, at 10k rows)
+    utc_today = clock().date()
+    parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=utc_today)
     hold_mass_changes(parsed, accept=accept_changes)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
@@ -191,15 +206,19 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     present.add(digest_row_key(today))  # only this week's digest is looked after
     progress.info("Checking the calendar and drafts")
     observations = _observe(workspace, parsed.state, present, parsed.settings.mail_domain)
+    news = news_in(parsed.state, observations)
     state = absorb(parsed.state, observations)
+    steady = _Steady(workspace, snapshot, stored, today, utc_today)
+    if not dry_run and not second_pass and not news and steady.matches(parsed):
+        steady.report(report, parsed)
+        report.steady = True
+        if steady_check.VERIFY:
+            _verify_steady(report, steady, parsed, state)
+        log.info("sync done, nothing changed since the last write: rows=%d problems=%d",
+                 sum(report.rows_read.values()), report.rows_with_problems)
+        return report
     progress.info("Planning %d rows", sum(report.rows_read.values()))
-    ctx = PlanContext(parsed, state, today, workspace.namespace, _partner_contacts(state))
-    plans = plan_register(ctx)
-    steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
-    # The digest rides with the rows' steps (apply, record) but has no row: the status
-    # write-back iterates rows, so it never looks for one.
-    digest = plan_digest(ctx, plans, parsed.tab_problems)
-    steps[digest.row_key] = plan_steps([digest], state)
+    ctx, plans, steps, digest = _plan(parsed, state, today, workspace.namespace)
     report.digest = steps[digest.row_key][0]
     if digest.why_not.startswith("!"):
         report.notes.append(digest.why_not[1:])
@@ -238,10 +257,11 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     new_state = record_results(state, [s for rs in steps.values() for s in rs], results)
     remember_new_rows(new_state, parsed.all_rows(), steps, today)
     failures = {k: r for k, r in results.items() if not r.ok}
-    writes = _status_writes(parsed, plans, new_state, failures, report)
+    written_cells: dict[tuple[str, int], dict[int, str]] = {}
+    writes = _status_writes(parsed, plans, new_state, failures, report, written_cells)
     _fill_outcomes(report, parsed, plans, steps, failures)
 
-    changed_state = new_state.to_rows()[3:] != stored
+    changed_state = new_state.content_rows() != stored
     dashboard = _dashboard(workspace.register, snapshot, parsed, ctx, plans)
     if writes or changed_state or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):
@@ -250,9 +270,16 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
         forget_placed_rows(new_state, parsed.all_rows(), today)
+        settled = not (failures or parsed.tab_problems or any(
+            r.sent_on is not None or r.deleted for r in results.values()))
+        # What this write leaves, for the next run's steady check (core.steady); a run
+        # that did not settle everything leaves none, so the next one plans in full.
+        new_state.steady = steady.record(
+            new_state, written_cells, dashboard, plans,
+            decide(digest, new_state.get(digest.key))) if settled else ""
         # The write needs none of what planned it: at 10,000 rows the validated rows and
         # plans are ~100 MB, and the write's body and answer as much again.
-        del parsed, plans, ctx, steps, every_step, state
+        del parsed, plans, ctx, steps, every_step, state, written_cells
         progress.info("Writing %d cells to %s", len(writes), workspace.register.describe())
         written = _write(workspace.register, snapshot, writes, new_state.to_rows(),
                          report, now, dashboard)
@@ -271,9 +298,114 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     return report
 
 
-def state_rows_tail(snapshot: RegisterSnapshot) -> list[list[str]]:
-    """The state as stored, without header and meta rows that change every write."""
-    return SyncState.from_rows(snapshot.state_rows).to_rows()[3:]
+def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: str
+          ) -> tuple[PlanContext, dict[str, RowPlan], dict[str, list[Step]], Intent]:
+    """The playbook's plans for every row and the weekly digest, and the steps they take
+    against the state. Pure."""
+    ctx = PlanContext(parsed, state, today, namespace, _partner_contacts(state))
+    plans = plan_register(ctx)
+    steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
+    # The digest rides with the rows' steps (apply, record) but has no row: the status
+    # write-back iterates rows, so it never looks for one.
+    digest = plan_digest(ctx, plans, parsed.tab_problems)
+    steps[digest.row_key] = plan_steps([digest], state)
+    return ctx, plans, steps, digest
+
+
+class _Steady:
+    """The steady check (``core.steady``) of one run: does the register read exactly as
+    the last write left it, and what does this run's write leave for the next one."""
+
+    def __init__(self, workspace: Workspace, snapshot: RegisterSnapshot,
+                 stored: list[list[str]], today: dt.date, utc_today: dt.date) -> None:
+        self.workspace = workspace
+        self.snapshot = snapshot
+        self.stored = stored
+        # Everything outside the register that planning depends on.
+        self.context = "|".join((__version__, workspace.namespace, today.isoformat(),
+                                 utc_today.isoformat()))
+        register = workspace.register
+        log_tab = normalise_header(SYNC_LOG_TAB)
+        self.skip = {t.title for t in snapshot.tabs if t.title.startswith("_sheetsync") or (
+            getattr(register, "keeps_sync_log", False) and normalise_header(t.title) == log_tab)}
+        self.keeps_dashboard = bool(getattr(register, "keeps_dashboard", False))
+        self.found: SteadyRecord | None = None
+
+    def matches(self, parsed: ParsedRegister) -> bool:
+        if parsed.tab_problems or not parsed.state.steady:
+            return False
+        record = SteadyRecord.from_json(parsed.state.steady)
+        if record is None:
+            return False
+        dashboard = None
+        if self.keeps_dashboard:
+            title = dashboard_title(self.snapshot)
+            dashboard = (title, tab_rows(existing_tab(self.snapshot, title)))
+        now = register_digest(self.snapshot, context=self.context, state_rows=self.stored,
+                              skip=self.skip, dashboard=dashboard)
+        self.found = record if now == record.register_digest else None
+        return self.found is not None
+
+    def report(self, report: SyncReport, parsed: ParsedRegister) -> None:
+        """Fill the report as a full run would: rows from this run's validation, the
+        planned rows' problems and the digest's step from the record."""
+        record = self.found
+        assert record is not None
+        plans = {key: RowPlan(key, problems=list(problems))
+                 for key, problems in record.plan_problems.items()}
+        _fill_outcomes(report, parsed, plans, {}, {})
+        report.digest = record.digest_step
+        if record.digest_step is not None and record.digest_step.intent.why_not.startswith("!"):
+            report.notes.append(record.digest_step.intent.why_not[1:])
+
+    def record(self, new_state: SyncState, written_cells: Overrides,
+               dashboard: Dashboard | None, plans: dict[str, RowPlan],
+               digest_step: Step) -> str:
+        """The record of the register as this run's write will leave it."""
+        if digest_step.kind not in ("keep", "none"):
+            return ""
+        shown = (dashboard.title, dashboard.text_rows()) if dashboard is not None else None
+        if shown is None and self.keeps_dashboard:
+            title = dashboard_title(self.snapshot)
+            shown = (title, tab_rows(existing_tab(self.snapshot, title)))
+        digest = register_digest(self.snapshot, context=self.context,
+                                 state_rows=new_state.content_rows(), skip=self.skip,
+                                 dashboard=shown, overrides=written_cells)
+        return SteadyRecord(digest, plan_problems_of(plans), digest_step).to_json()
+
+
+def _verify_steady(report: SyncReport, steady: _Steady, parsed: ParsedRegister,
+                   state: SyncState) -> None:
+    """For the test suite (``core.steady.VERIFY``): plan this steady run in full too; it
+    must find nothing to do and report the same."""
+    ctx, plans, steps, digest = _plan(parsed, state, report.today, steady.workspace.namespace)
+    changes = [s.intent.key for rs in steps.values() for s in rs if s.change is not None]
+    full = SyncReport(dry_run=False, today=report.today,
+                      tab_problems=list(parsed.tab_problems), notes=list(parsed.notes))
+    full.rows_read = Counter(report.rows_read)
+    full.steady = True  # all else must match
+    writes = _status_writes(parsed, plans, state, {}, full, {})
+    new_state = record_results(state, [s for rs in steps.values() for s in rs], {})
+    dashboard = _dashboard(steady.workspace.register, steady.snapshot, parsed, ctx, plans)
+    _fill_outcomes(full, parsed, plans, steps, {})
+    full.digest = steps[digest.row_key][0]
+    if digest.why_not.startswith("!"):
+        full.notes.append(digest.why_not[1:])
+    problems = []
+    if changes:
+        problems.append(f"changes {changes[:5]}")
+    if writes:
+        problems.append(f"cell writes {[(w.row.key, w.column, w.value) for w in writes[:5]]}")
+    if new_state.content_rows() != steady.stored:
+        problems.append("state")
+    if not dashboard_unchanged(steady.snapshot, dashboard):
+        problems.append("dashboard")
+    if full.as_json() != report.as_json():
+        problems.append(f"report {full.as_json()} != {report.as_json()}")
+    if [r.new_problem for r in full.rows] != [r.new_problem for r in report.rows]:
+        problems.append("new problems")
+    if problems:
+        raise AssertionError("steady run disagrees with a full run: " + "; ".join(problems))
 
 
 def _observe(workspace: Workspace, state: SyncState, present: set[str], mail_domain: str
@@ -341,7 +473,10 @@ def _apply(workspace: Workspace, steps: Sequence[Step]) -> dict[str, ChangeResul
 
 
 def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: SyncState,
-                   failures: dict[str, ChangeResult], report: SyncReport) -> list[CellWrite]:
+                   failures: dict[str, ChangeResult], report: SyncReport,
+                   written: dict[tuple[str, int], dict[int, str]]) -> list[CellWrite]:
+    """The cells to write, and into ``written`` where they are: (tab, row) -> column ->
+    text, for the steady record."""
     writes: list[CellWrite] = []
     for row in parsed.all_rows():
         cmap = parsed.columns[row.spec.name]
@@ -370,6 +505,7 @@ def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: Syn
             if text_of(current).strip() == text:
                 continue
             writes.append(CellWrite(row.ref, cmap.header_text[column], text, current))
+            written.setdefault((row.tab, row.raw.number), {})[cmap.index[column]] = text
     return writes
 
 

@@ -15,3 +15,10 @@ settings.register_profile("ci", max_examples=10, deadline=None, derandomize=True
                           database=None, suppress_health_check=[HealthCheck.too_slow])
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# Every steady run (core.steady: nothing changed since the last write, planning skipped)
+# is planned in full as well, and must agree: no change, no write, the same report.
+# tests/test_steady.py turns it off where it counts calls or checks the check itself.
+from sheetsync.core import steady  # noqa: E402
+
+steady.VERIFY = True

@@ -33,21 +33,31 @@ class Step:
 def absorb(state: SyncState, observations: Mapping[str, Observation]) -> SyncState:
     """Fold what the calendar and mailbox told us (sent, deleted) into the state."""
     result = state.copy()
+    for record in news_in(state, observations).values():
+        result.put(record)
+    return result
+
+
+def news_in(state: SyncState, observations: Mapping[str, Observation]
+            ) -> dict[str, ObjectRecord]:
+    """The records that what the calendar and mailbox told us changes (sent, deleted,
+    found under another id): none means they told nothing new."""
+    news: dict[str, ObjectRecord] = {}
     for key, seen in observations.items():
-        record = result.get(key)
+        record = state.get(key)
         if record is None or record.status != "active":
             continue
         if seen.presence is Presence.SENT:
             sent = seen.sent_on.isoformat() if seen.sent_on else ""
-            result.put(replace(record, status="sent", date=sent,
-                               thread_id=seen.thread_id or record.thread_id))
+            news[key] = replace(record, status="sent", date=sent,
+                                thread_id=seen.thread_id or record.thread_id)
         elif seen.presence is Presence.DELETED:
-            result.put(replace(record, status="deleted"))
+            news[key] = replace(record, status="deleted")
         elif seen.presence is Presence.PRESENT and seen.remote_id and \
                 seen.remote_id != record.remote_id:
-            result.put(replace(record, remote_id=seen.remote_id,
-                               thread_id=seen.thread_id or record.thread_id))
-    return result
+            news[key] = replace(record, remote_id=seen.remote_id,
+                                thread_id=seen.thread_id or record.thread_id)
+    return news
 
 
 def decide(intent: Intent, record: ObjectRecord | None) -> Step:

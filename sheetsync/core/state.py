@@ -20,6 +20,9 @@ from sheetsync.core.ports import Known
 STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date", "basis")
 STATE_VERSION = "1"
 NEW_ROWS = "#new rows"
+STEADY = "#steady"
+# Characters of the steady record per cell: well under Google's 50,000-character limit.
+STEADY_PER_CELL = 40_000
 # ~25 characters an entry: a cell stays well under Google's 50,000-character limit.
 NEW_ROWS_PER_CELL = 1500
 
@@ -96,6 +99,9 @@ class SyncState:
     tabs: dict[str, TabShape] = field(default_factory=dict)
     # Row ID -> the new row it was given to, until the ID is seen in the register.
     new_rows: dict[str, NewRowKey] = field(default_factory=dict)
+    # What the last write left, for the next run's steady check (``core.steady``): JSON,
+    # rewritten by every write, so like the last sync it is not part of the content.
+    steady: str = ""
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -109,14 +115,24 @@ class SyncState:
 
     def copy(self) -> SyncState:
         return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
-                         self.write_token, dict(self.tabs), dict(self.new_rows))
+                         self.write_token, dict(self.tabs), dict(self.new_rows), self.steady)
 
     # ------------------------------------------------------------------ serialisation
 
     def to_rows(self) -> list[list[str]]:
         rows: list[list[str]] = [list(STATE_HEADER)]
         rows.append(["#version", STATE_VERSION, "", "", "", "", "", ""])
+        # Row 3 changes on every write: another run's probe looks at it (google.lease).
         rows.append(["#last sync", self.last_sync, self.write_token, "", "", "", "", ""])
+        for start in range(0, len(self.steady), STEADY_PER_CELL):
+            rows.append([STEADY, str(start // STEADY_PER_CELL),
+                         self.steady[start:start + STEADY_PER_CELL], "", "", "", "", ""])
+        return rows + self.content_rows()
+
+    def content_rows(self) -> list[list[str]]:
+        """The rows that hold what sheetsync knows, without the header and the rows that
+        every write changes (last sync, steady record): an unchanged run compares them."""
+        rows: list[list[str]] = []
         for prefix in sorted(self.counters):
             rows.append([f"#counter {prefix}", str(self.counters[prefix]), "", "", "", "", "",
                          ""])
@@ -134,6 +150,7 @@ class SyncState:
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
         state = cls()
+        steady: dict[int, str] = {}
         for raw in rows:
             cells = [("" if c is None else str(c)).strip() for c in raw]
             cells += [""] * (len(STATE_HEADER) - len(cells))
@@ -143,6 +160,10 @@ class SyncState:
             if key == "#last sync":
                 state.last_sync = cells[1]
                 state.write_token = cells[2]
+            elif key == STEADY:
+                if cells[1].isdigit():
+                    # Not stripped: a chunk may end in a space that the next one needs.
+                    steady[int(cells[1])] = "" if raw[2] is None else str(raw[2])
             elif key.startswith("#counter "):
                 try:
                     state.counters[key.removeprefix("#counter ")] = int(cells[1])
@@ -177,6 +198,8 @@ class SyncState:
                     date=cells[6],
                     basis=cells[7],
                 )
+        if sorted(steady) == list(range(len(steady))):
+            state.steady = "".join(steady[i] for i in range(len(steady)))
         return state
 
 

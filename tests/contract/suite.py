@@ -178,6 +178,41 @@ class BackendContract:
         assert harness.tab("Referrals") == before
         assert len(harness.live_events()) == 2 and len(harness.live_drafts()) == 3
 
+    def test_run_after_a_write_is_steady_until_anything_changes(self, harness: Harness
+                                                                ) -> None:
+        """core.steady: a run that reads the register exactly as the last write left it
+        skips planning (the suite's VERIFY plans it in full too, and must agree). Any
+        change to its inputs, a person's edit, a sent draft or another day, plans again."""
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral(
+            **{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})],
+            checkins=[checkin(), checkin(Client="Bea Brown", **{"Client email": "bad@"})]))
+        first = sync(ws)
+        assert not first.steady and sum(first.created.values()) > 0
+        second = sync(ws)
+        assert second.steady and second.cells_written == 0
+        assert second.rows_with_problems == first.rows_with_problems == 1
+        assert second.as_json()["problems"] == first.as_json()["problems"]
+        assert sync(ws).steady
+        harness.set_cell("Check-ins", 2, "Treatment date", TODAY + dt.timedelta(days=7))
+        edited = sync(ws)
+        assert not edited.steady and edited.updated["event"] == 1
+        assert sync(ws).steady
+        # An edit that changes nothing sheetsync makes is planned in full, and writes
+        # nothing: so the record stays the last write's, and runs plan in full until the
+        # next write (README, Performance).
+        harness.set_cell("Check-ins", 2, "Notes", "called, left a message")
+        noted = sync(ws)
+        assert not noted.steady and noted.cells_written == 0
+        assert sum(noted.created.values()) == sum(noted.updated.values()) == 0
+        harness.send_draft("R-0001/thank-you", TODAY)
+        sent = sync(ws)
+        assert not sent.steady
+        assert by_id(harness.tab("Referrals"), "Referral ID")["R-0001"]["Thank-you"] == \
+            f"sent on {TODAY.isoformat()}"
+        assert sync(ws).steady
+        tomorrow = run_sync(ws, clock=lambda: NOON_UTC() + dt.timedelta(days=1))
+        assert not tomorrow.steady
+
     def test_edit_moves_event_instead_of_copying(self, harness: Harness) -> None:
         ws = harness.workspace(three_checkins())
         sync(ws)
