@@ -117,8 +117,10 @@ def _count(fake: Any, run: Run) -> None:
 def measure(name: str, fake: Any, action: Callable[[], object]) -> Run:
     fake.reset_counters()
     wall, cpu = time.perf_counter(), time.process_time()
-    action()
+    report = action()
     run = Run(name, elapsed=time.perf_counter() - wall, cpu=time.process_time() - cpu)
+    if getattr(report, "steady", False):  # planning skipped: nothing changed (core.steady)
+        run.name += " (steady)"
     run.fake_cpu = fake.server_cpu
     # The client waits while the fake works, so the fake's CPU adds to the elapsed time;
     # on Google's side, that time is what the latency stands for. Only what the sync's
@@ -357,10 +359,14 @@ def sheetsync_runs(n: int, latency: float, memory: bool) -> list[Run]:
     ws = open_workspace(fake, sid)
     runs = [measure("first sync", fake, lambda: run_sync(ws, clock=clock)),
             measure("unchanged", fake, lambda: run_sync(ws, clock=clock))]
+    # The same unchanged register planned row by row, as after an edit that changes
+    # nothing sheetsync writes, or on a new day (sync --full; README, Performance).
+    full = measure("unchanged, full", fake, lambda: run_sync(ws, clock=clock, full=True))
     edited = edit_rows(fake, sid, n)
     runs.append(measure("1% edited", fake, lambda: run_sync(ws, clock=clock)))
     runs[-1].notes["cells edited"] = edited
     runs.append(measure("read+validate", fake, lambda: read_and_validate(ws)))
+    runs.append(full)
     fake.close()
     if memory:  # the same runs again, traced, without latency
         fake, sid = new_register(n, 0.0)
@@ -370,6 +376,7 @@ def sheetsync_runs(n: int, latency: float, memory: bool) -> list[Run]:
         edit_rows(fake, sid, n)
         runs[2].peak_mb = peak_mb(fake, lambda: run_sync(ws, clock=clock))
         runs[3].peak_mb = peak_mb(fake, lambda: read_and_validate(ws))
+        runs[4].peak_mb = peak_mb(fake, lambda: run_sync(ws, clock=clock, full=True))
         fake.close()
     return runs
 
@@ -531,7 +538,7 @@ def budget(results: list[dict[str, Any]], naive: dict[int, Run],
     check(worst <= BUDGET_SHEETS, f"Sheets requests per run: at most {worst} "
           f"(budget {BUDGET_SHEETS}) at every size")
     for res in results:
-        first, unchanged, edited, alone = runs_of(res)[:4]
+        first, unchanged, edited, alone, full = runs_of(res)[:5]
         n = res["n"]
         check(unchanged.sheets_writes == 0 and unchanged.calendar_changes == 0
               and unchanged.gmail_changes == 0,
@@ -540,6 +547,9 @@ def budget(results: list[dict[str, Any]], naive: dict[int, Run],
         ratio = unchanged.cpu / alone.cpu if alone.cpu else 0.0
         check(ratio <= 2.0, f"{n:,} rows, unchanged sync CPU {unchanged.cpu:.2f} s = "
               f"{ratio:.1f}x reading+validating alone ({alone.cpu:.2f} s; budget 2x)")
+        lines.append(f"[info] {n:,} rows, the same unchanged register planned in full "
+                     f"(sync --full): CPU {full.cpu:.2f} s = "
+                     f"{full.cpu / alone.cpu if alone.cpu else 0.0:.1f}x, wall {full.wall:.2f} s")
         if n >= 10_000:
             check(unchanged.wall < 3.0, f"{n:,} rows, unchanged sync wall {unchanged.wall:.2f} s "
                   f"(budget 3 s; {unchanged.elapsed:.2f} s elapsed, the fake's own "

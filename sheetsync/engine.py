@@ -159,18 +159,19 @@ class SyncReport:
 
 
 def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_now,
-             accept_changes: bool = False) -> SyncReport:
+             accept_changes: bool = False, full: bool = False) -> SyncReport:
     """One sync. While it changes anything it holds the register's run lock
     (``core.lock``), so two syncs never act at once: the one that loses raises
     ``BusyError``. ``accept_changes`` lets through tabs the mass-change guard
-    (``core.guard``) would hold."""
+    (``core.guard``) would hold. ``full`` plans every row even when the register reads
+    exactly as the last write left it (``core.steady``; ``sync --full``)."""
     lock = None if dry_run else RunLockHandle(workspace.register, clock)
     ahead = [t for t in (workspace.calendar, workspace.mailbox) if isinstance(t, LooksAhead)]
     try:
         for target in ahead:  # their listings overlap the register's read (ports)
             target.look_ahead()
         with cyclic_gc_paused():  # see sheetsync.perf: 40% of a large sync's CPU
-            report = _sync_once(workspace, dry_run, clock, lock, accept_changes)
+            report = _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
     except BaseException:
         # Not finished: it may have made events or drafts it never recorded. Its lock
         # stays, so the next run knows to look for them (core.lock, "leave").
@@ -187,7 +188,8 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
 
 def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                lock: RunLockHandle | None, accept_changes: bool,
-               second_pass: bool = False) -> SyncReport:
+               second_pass: bool = False, full: bool = False) -> SyncReport:
+    """``full`` and ``second_pass`` (planned again at once) never take the steady way."""
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
@@ -209,7 +211,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     news = news_in(parsed.state, observations)
     state = absorb(parsed.state, observations)
     steady = _Steady(workspace, snapshot, stored, today, utc_today)
-    if not dry_run and not second_pass and not news and steady.matches(parsed):
+    if not (dry_run or second_pass or full or news) and steady.matches(parsed):
         steady.report(report, parsed)
         report.steady = True
         if steady_check.VERIFY:
@@ -231,7 +233,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     if lock is not None and any(s.change is not None for s in every_step) \
             and not lock.hold(snapshot):
         # Another sync wrote the register after our read: plan again from what it left.
-        return _sync_once(workspace, dry_run, clock, lock, accept_changes)
+        return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
     if hasattr(workspace.mailbox, "recovering"):
         # After a run that did not finish, drafts it made may have been sent since: the
         # mailbox looks among sent mail before making them (only then: it costs calls).
@@ -266,7 +268,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     if writes or changed_state or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):
             # Nothing was applied (the lock would be held already): safe to start over.
-            return _sync_once(workspace, dry_run, clock, lock, accept_changes)
+            return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
         forget_placed_rows(new_state, parsed.all_rows(), today)

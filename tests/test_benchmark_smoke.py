@@ -23,10 +23,13 @@ def test_benchmark_measures_a_small_register() -> None:
     bench = load()
     result = bench.one_size(20, 0.0, naive=True, memory=False)
     runs = {r.name: r for r in bench.runs_of(result)}
-    assert set(runs) == {"first sync", "unchanged", "1% edited", "read+validate",
-                         "naive first sync"}
-    unchanged = runs["unchanged"]
-    assert unchanged.sheets_writes == unchanged.calendar_changes == unchanged.gmail_changes == 0
+    # The unchanged run reads the register as the first sync's write left it: steady
+    # (planning skipped, core.steady); the same run planned in full changes nothing either.
+    assert set(runs) == {"first sync", "unchanged (steady)", "1% edited", "read+validate",
+                         "unchanged, full", "naive first sync"}
+    for unchanged in (runs["unchanged (steady)"], runs["unchanged, full"]):
+        assert unchanged.sheets_writes == unchanged.calendar_changes == 0
+        assert unchanged.gmail_changes == 0
     assert runs["first sync"].calendar_changes == runs["naive first sync"].calendar_changes
     naive = runs["naive first sync"]
     assert naive.round_trips > 10 * runs["first sync"].round_trips
@@ -34,3 +37,4 @@ def test_benchmark_measures_a_small_register() -> None:
     assert "first sync" in text and "naive first sync" in text
     lines = bench.budget([result], {20: naive}, {})
     assert any("unchanged: 0 Sheets writes" in line for line in lines)
+    assert any("planned in full (sync --full)" in line for line in lines)

@@ -93,6 +93,13 @@ def test_json_summary(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert data["rows_read"] == {"Partners": 14, "Referrals": 15, "Check-ins": 13}
     assert data["rows_with_problems"] == 6 and data["events"] == {"created": 0, "updated": 0}
     assert {p["tab"] for p in data["problems"]} == {"Partners", "Referrals", "Check-ins"}
+    # The demo's own sync wrote last and nothing changed since: planning was skipped, and
+    # the report is the one a full run gives (core.steady). --full plans every row.
+    assert data["steady"] is True
+    main(["sync", "--config", str(demo / "sheetsync.toml"), "--json", "--full"])
+    full = json.loads(capsys.readouterr().out)
+    assert full["steady"] is False
+    assert {**full, "steady": True} == data
 
 
 def test_missing_config_is_one_plain_message_and_exit_2(

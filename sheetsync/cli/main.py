@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--accept-changes", action="store_true",
                       help="sync tabs that changed a lot since the last sync (read as "
                            "empty, lost most rows or a column); without it they are held")
+    sync.add_argument("--full", action="store_true",
+                      help="plan every row even if the register reads exactly as the last "
+                           "sync left it (normally such a run skips planning: nothing "
+                           "could change)")
 
     preview = sub.add_parser(
         "preview", help="show what a row's drafts would say (changes nothing)",
@@ -132,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(Path(args.dir))
         if args.command == "sync":
             return _sync(args.config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet,
-                         accept_changes=args.accept_changes)
+                         accept_changes=args.accept_changes, full=args.full)
     except UserError as exc:
         sys.stderr.write(f"sheetsync: {exc}\n")
         return int(exc.exit_code)
@@ -170,7 +174,7 @@ def _demo(folder: Path) -> int:
 
 def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
           quiet: bool = False, style: str = "auto",
-          accept_changes: bool = False) -> int:
+          accept_changes: bool = False, full: bool = False) -> int:
     from sheetsync.backends import open_workspace
     from sheetsync.cli.console import is_terminal, show_report
     from sheetsync.cli.progress import progress_line
@@ -183,7 +187,8 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
     try:
         with progress_line(sys.stderr, enabled=not (as_json or quiet) and (
                 style == "table" or is_terminal(sys.stdout))):
-            report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes)
+            report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes,
+                              full=full)
     finally:
         _close(workspace)
     # A table for a person at a terminal, one log line under cron, JSON for scripts.
