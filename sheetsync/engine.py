@@ -221,9 +221,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         return report
     progress.info("Planning %d rows", sum(report.rows_read.values()))
     ctx, plans, steps, digest = _plan(parsed, state, today, workspace.namespace)
-    report.digest = steps[digest.row_key][0]
-    if digest.why_not.startswith("!"):
-        report.notes.append(digest.why_not[1:])
+    _report_digest(report, steps[digest.row_key][0])
 
     if dry_run:
         _fill_outcomes(report, parsed, plans, steps, {})
@@ -314,6 +312,13 @@ def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: s
     return ctx, plans, steps, digest
 
 
+def _report_digest(report: SyncReport, step: Step) -> None:
+    """The weekly digest's step, and its problem (a leading "!") among the notes."""
+    report.digest = step
+    if step.intent.why_not.startswith("!"):
+        report.notes.append(step.intent.why_not[1:])
+
+
 class _Steady:
     """The steady check (``core.steady``) of one run: does the register read exactly as
     the last write left it, and what does this run's write leave for the next one."""
@@ -356,9 +361,8 @@ class _Steady:
         plans = {key: RowPlan(key, problems=list(problems))
                  for key, problems in record.plan_problems.items()}
         _fill_outcomes(report, parsed, plans, {}, {})
-        report.digest = record.digest_step
-        if record.digest_step is not None and record.digest_step.intent.why_not.startswith("!"):
-            report.notes.append(record.digest_step.intent.why_not[1:])
+        if record.digest_step is not None:
+            _report_digest(report, record.digest_step)
 
     def record(self, new_state: SyncState, written_cells: Overrides,
                dashboard: Dashboard | None, plans: dict[str, RowPlan],
@@ -390,9 +394,7 @@ def _verify_steady(report: SyncReport, steady: _Steady, parsed: ParsedRegister,
     new_state = record_results(state, [s for rs in steps.values() for s in rs], {})
     dashboard = _dashboard(steady.workspace.register, steady.snapshot, parsed, ctx, plans)
     _fill_outcomes(full, parsed, plans, steps, {})
-    full.digest = steps[digest.row_key][0]
-    if digest.why_not.startswith("!"):
-        full.notes.append(digest.why_not[1:])
+    _report_digest(full, steps[digest.row_key][0])
     problems = []
     if changes:
         problems.append(f"changes {changes[:5]}")
