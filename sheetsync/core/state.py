@@ -124,10 +124,13 @@ class SyncState:
         rows.append(["#version", STATE_VERSION, "", "", "", "", "", ""])
         # Row 3 changes on every write: another run's probe looks at it (google.lease).
         rows.append(["#last sync", self.last_sync, self.write_token, "", "", "", "", ""])
+        rows += self.content_rows()
+        # Last: it changes on every write, and a row more or less of it shifts no other
+        # (the Google write rewrites the rows that differ by position).
         for start in range(0, len(self.steady), STEADY_PER_CELL):
             rows.append([STEADY, str(start // STEADY_PER_CELL),
                          self.steady[start:start + STEADY_PER_CELL], "", "", "", "", ""])
-        return rows + self.content_rows()
+        return rows
 
     def content_rows(self) -> list[list[str]]:
         """The rows that hold what sheetsync knows, without the header and the rows that

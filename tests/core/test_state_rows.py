@@ -46,3 +46,24 @@ def test_one_row_per_id_as_earlier_versions_wrote_is_still_read() -> None:
 
 def test_no_remembered_ids_no_rows() -> None:
     assert not [r for r in _state(0).to_rows() if r[0].startswith("#new")]
+
+
+def test_steady_record_round_trips_in_chunks_after_the_content() -> None:
+    from sheetsync.core.state import STEADY, STEADY_PER_CELL
+    from sheetsync.core.steady import SteadyRecord
+
+    state = _state(3)
+    record = SteadyRecord("d" * 32, {f"P-{n:04d}": [f"problem {n} "] * 3 for n in range(3000)})
+    state.steady = record.to_json()
+    assert len(state.steady) > 2 * STEADY_PER_CELL
+    rows = state.to_rows()
+    chunks = [r for r in rows if r[0] == STEADY]
+    assert len(chunks) == len(state.steady) // STEADY_PER_CELL + 1
+    assert rows[-len(chunks):] == chunks  # last: growing it shifts no other row
+    back = SyncState.from_rows([[f" {c} " if i != 2 else c for i, c in enumerate(r)]
+                                for r in reversed(rows)])
+    assert back.steady == state.steady
+    assert SteadyRecord.from_json(back.steady) == record
+    assert back.content_rows() == state.content_rows()
+    # A missing chunk is no record at all: the next run plans in full.
+    assert SyncState.from_rows([r for r in rows if r != chunks[1]]).steady == ""
