@@ -328,9 +328,10 @@ class _Steady:
         self.workspace = workspace
         self.snapshot = snapshot
         self.stored = stored
-        # Everything outside the register that planning depends on.
-        self.context = "|".join((__version__, workspace.namespace, today.isoformat(),
-                                 utc_today.isoformat()))
+        # Everything outside the register that planning depends on. (Another mailbox or
+        # calendar also shows as news: what was made is not found there.)
+        self.context = "|".join((__version__, workspace.namespace, workspace.calendar.describe(),
+                                 today.isoformat(), utc_today.isoformat()))
         register = workspace.register
         log_tab = normalise_header(SYNC_LOG_TAB)
         self.skip = {t.title for t in snapshot.tabs if t.title.startswith("_sheetsync") or (
