@@ -8,21 +8,27 @@ at every stage with last contacts spread over half a year, referrals received an
 with and without consent, check-ins over every treatment) in the in-process fake of
 Google's APIs, which waits ``--latency`` seconds on every HTTP round trip. sheetsync's
 Google backend (gspread and google-api-python-client, as in production) then syncs it
-three times: the first sync, an unchanged second sync, and a sync after 1% of each data
-tab's rows were edited. The same register is also synced by a naive baseline written
-the way tutorials do it: one ``events().insert`` per event, one ``drafts().create`` per
-draft, one gspread ``update_cell`` per row, nothing batched.
+three times: the first sync, an unchanged second sync (steady: it reads the register
+exactly as the first sync's write left it, so it plans nothing, ``core.steady``), and a
+sync after 1% of each data tab's rows were edited. The unchanged register is also synced
+with ``full=True`` (``sync --full``: every row planned, as on the first run of a day or
+after an edit that changes nothing sheetsync writes), and read and validated alone.
+The same register is also synced by a naive baseline written the way tutorials do it:
+one ``events().insert`` per event, one ``drafts().create`` per draft, one gspread
+``update_cell`` per row, nothing batched.
 
 Columns:
 - requests by API: Sheets reads and writes, Calendar and Gmail calls (the parts of a
   batch each count; "changes" are inserts, patches, creates and updates);
 - round trips: HTTP requests as sent (a batch of 50 counts once);
-- wall: elapsed seconds, latency included, minus the CPU the fake itself spent answering
-  the sync's own thread (the client waits while it works; on Google's side that time is
-  what ``--latency`` stands for). The fake's work for the Calendar and Gmail listings
-  that run ahead in other threads overlaps the sync's own and is not taken off, so the
-  figure errs on the slow side. The elapsed time as measured and the fake's CPU are in
-  the JSON output (``--one N``);
+- wall: elapsed seconds, latency included, minus the time the fake itself spent (beyond
+  the latency) answering the sync's own thread (the client waits while it works; on
+  Google's side that time is what ``--latency`` stands for). That time includes the
+  fake's waits for its one GIL while it answers a listing at the same time: Google's
+  services run apart (the fake's Sheets, Calendar and Gmail have a lock each, too). The
+  fake's work for the Calendar and Gmail listings that run ahead in other threads
+  overlaps the sync's own and is not taken off, so the figure errs on the slow side.
+  The elapsed time as measured and the fake's CPU are in the JSON output (``--one N``);
 - CPU: the client process's CPU seconds (``time.process_time``);
 - peak MB: the peak of the client's Python allocations during the run (``tracemalloc``,
   in a second pass of the same run without latency, because tracing slows everything
@@ -122,7 +128,7 @@ def measure(name: str, fake: Any, action: Callable[[], object]) -> Run:
     if getattr(report, "steady", False):  # planning skipped: nothing changed (core.steady)
         run.name += " (steady)"
     run.fake_cpu = fake.server_cpu
-    # The client waits while the fake works, so the fake's CPU adds to the elapsed time;
+    # The client waits while the fake works, so the fake's time adds to the elapsed time;
     # on Google's side, that time is what the latency stands for. Only what the sync's
     # own thread waited for is taken off: the fake's work for a listing running ahead
     # overlaps the sync's and is left in (conservative: a wait on it counts as client).
@@ -164,9 +170,13 @@ def _serve(conns: Sequence[Any]) -> None:
                     return
                 if op == "handle":  # the body follows as raw bytes (RemoteFake.handle)
                     body = conn.recv_bytes() if args[-1] else None
-                    started = time.thread_time()
+                    # How long the fake took beyond the latency: its work, and its
+                    # waits for the GIL it shares with the other connections' work (on
+                    # Google's side those run apart).
+                    started = time.perf_counter()
                     response = fake.handle(*args[:-1], body)
-                    conn.send((True, (response, time.thread_time() - started)))
+                    spent = max(0.0, time.perf_counter() - started - fake.latency)
+                    conn.send((True, (response, spent)))
                     continue
                 if op == "get":
                     value = getattr(fake, name)
@@ -211,9 +221,10 @@ class RemoteFake:
                                         daemon=True)
         self._process.start()
         self.sheets = _Remote(self, "sheets")
-        # The fake's CPU spent on requests of the sync's main thread: time the sync
-        # waited for it. Listings run ahead in other threads while the sync computes;
-        # their share of the fake's work overlaps and is not taken off (see measure).
+        # The fake's time serving (beyond the latency) requests of the sync's main
+        # thread: time the sync waited for it. Listings run ahead in other threads while
+        # the sync computes; their share of the fake's work overlaps and is not taken off
+        # (see measure).
         self.waited = 0.0
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -184,6 +184,12 @@ class FakeGoogle:
         self.latency = latency
         self.owner = owner
         self.lock = threading.RLock()
+        # Google's services do not wait for each other: a long Sheets read does not hold
+        # up a Gmail listing made at the same time. Each service's state has a lock of
+        # its own (Drive shares the Sheets one: spreadsheets are Drive files).
+        sheets_lock = threading.RLock()
+        self._service_locks = {"sheets": sheets_lock, "drive": sheets_lock,
+                               "calendar": threading.RLock(), "gmail": threading.RLock()}
         self.clock = Clock()
         self.auth = Auth(
             require=require_auth,
@@ -376,7 +382,7 @@ class FakeGoogle:
                 payload = _parse_json(body)
                 payload = {} if payload is None else payload
                 disc.validate_body(spec, payload)
-            with self.lock:
+            with self._service_locks.get(api, self.lock):
                 result = self._services[api].dispatch(spec.id, params, payload)
             if result is None:
                 response = RawResponse(204)
