@@ -21,10 +21,13 @@ STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date
 STATE_VERSION = "1"
 NEW_ROWS = "#new rows"
 STEADY = "#steady"
-# Characters of the steady record per cell: well under Google's 50,000-character limit.
-STEADY_PER_CELL = 40_000
-# ~25 characters an entry: a cell stays well under Google's 50,000-character limit.
-NEW_ROWS_PER_CELL = 1500
+# Characters per cell, for the longest cells the state has: under Google's limit of
+# 50,000 characters and Excel's of 32,767 (the local workbook cuts longer text).
+MAX_STATE_CELL = 30_000
+STEADY_PER_CELL = MAX_STATE_CELL
+# ~25 characters an entry ("R-0001=" and a 16-digit identity, a space): a cell stays
+# within MAX_STATE_CELL.
+NEW_ROWS_PER_CELL = MAX_STATE_CELL // 25
 
 ObjectKind = Literal["event", "draft"]
 ObjectStatus = Literal["active", "sent", "deleted"]
