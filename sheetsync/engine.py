@@ -209,7 +209,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     progress.info("Checking the calendar and drafts")
     observations = _observe(workspace, parsed.state, present, parsed.settings.mail_domain)
     news = news_in(parsed.state, observations)
-    state = absorb(parsed.state, observations)
+    state = absorb(parsed.state, news)
     steady = _Steady(workspace, snapshot, stored, today, utc_today)
     if not (dry_run or second_pass or full or news) and steady.matches(parsed):
         steady.report(report, parsed)

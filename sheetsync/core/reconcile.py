@@ -30,10 +30,10 @@ class Step:
     change: Change | None = None
 
 
-def absorb(state: SyncState, observations: Mapping[str, Observation]) -> SyncState:
-    """Fold what the calendar and mailbox told us (sent, deleted) into the state."""
+def absorb(state: SyncState, news: Mapping[str, ObjectRecord]) -> SyncState:
+    """The state with what the calendar and mailbox told us (``news_in``) folded in."""
     result = state.copy()
-    for record in news_in(state, observations).values():
+    for record in news.values():
         result.put(record)
     return result
 
