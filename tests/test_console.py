@@ -46,6 +46,16 @@ def test_log_line_is_one_line_with_the_counts_and_no_client() -> None:
         in line
     assert "events_created=0" in line and "digest=none" in line
     assert "Jane" not in line
+    assert line.endswith(" steady=no")
+
+
+def test_a_steady_run_says_planning_was_skipped() -> None:
+    _, second = bad_partner_report()
+    assert second.steady
+    assert log_line(second, "register.xlsx").endswith(" steady=yes")
+    text = table(second, "register.xlsx", colour=False)
+    assert "  Planning           skipped: the register is as the last sync left it" in text
+    assert "Planning" not in table(bad_partner_report()[0], "register.xlsx", colour=False)
 
 
 def test_quiet_prints_only_news() -> None:

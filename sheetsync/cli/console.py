@@ -107,6 +107,7 @@ def log_line(report: SyncReport, source: str, now: dt.datetime | None = None) ->
         f"digest={digest}",
         f"cells={report.cells_written}",
         f"failed={report.failed}",
+        f"steady={'yes' if report.steady else 'no'}",  # planning skipped (core.steady)
     ]
     return f"{moment} sheetsync {verb} {_quote(source)}: {' '.join(parts)}"
 

@@ -42,6 +42,9 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
                   f"{report.updated['draft']} updated (review and send them yourself)\n")
         out.write(f"  Cells written      {report.cells_written}"
                   f"{f' ({report.ids_assigned} new IDs)' if report.ids_assigned else ''}\n")
+    if report.steady:
+        out.write("  Planning           skipped: the register is as the last sync left it "
+                  "(sync --full plans anyway)\n")
     if report.digest is not None:
         out.write(f"  Weekly digest      {digest_phrase(report)}\n")
     if report.failed:
