@@ -345,14 +345,17 @@ class _Steady:
         record = SteadyRecord.from_json(parsed.state.steady)
         if record is None:
             return False
-        dashboard = None
-        if self.keeps_dashboard:
-            title = dashboard_title(self.snapshot)
-            dashboard = (title, tab_rows(existing_tab(self.snapshot, title)))
         now = register_digest(self.snapshot, context=self.context, state_rows=self.stored,
-                              skip=self.skip, dashboard=dashboard)
+                              skip=self.skip, dashboard=self._dashboard_as_read())
         self.found = record if now == record.register_digest else None
         return self.found is not None
+
+    def _dashboard_as_read(self) -> tuple[str, list[tuple[str, ...]]] | None:
+        """The Dashboard tab's title and text as read, for a register that keeps one."""
+        if not self.keeps_dashboard:
+            return None
+        title = dashboard_title(self.snapshot)
+        return title, tab_rows(existing_tab(self.snapshot, title))
 
     def report(self, report: SyncReport, parsed: ParsedRegister) -> None:
         """Fill the report as a full run would: rows from this run's validation, the
@@ -371,10 +374,8 @@ class _Steady:
         """The record of the register as this run's write will leave it."""
         if digest_step.kind not in ("keep", "none"):
             return ""
-        shown = (dashboard.title, dashboard.text_rows()) if dashboard is not None else None
-        if shown is None and self.keeps_dashboard:
-            title = dashboard_title(self.snapshot)
-            shown = (title, tab_rows(existing_tab(self.snapshot, title)))
+        shown = (dashboard.title, dashboard.text_rows()) if dashboard is not None \
+            else self._dashboard_as_read()
         digest = register_digest(self.snapshot, context=self.context,
                                  state_rows=new_state.content_rows(), skip=self.skip,
                                  dashboard=shown, overrides=written_cells)

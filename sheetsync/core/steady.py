@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetsync.core.plan import Intent
+from sheetsync.core.plan import Intent, RowPlan
 from sheetsync.core.ports import CellValue, RegisterSnapshot
 from sheetsync.core.reconcile import Step, StepKind
 
@@ -132,5 +132,5 @@ def _step_kind(kind: object) -> StepKind:
     raise ValueError(f"not a steady step: {kind!r}")
 
 
-def plan_problems_of(plans: Mapping[str, Any]) -> dict[str, list[str]]:
+def plan_problems_of(plans: Mapping[str, RowPlan]) -> dict[str, list[str]]:
     return {key: list(plan.problems) for key, plan in plans.items() if plan.problems}
