@@ -125,6 +125,15 @@ def _is_current(answer: dict[str, Any], snapshot: RegisterSnapshot) -> bool:
     return now == before
 
 
+def _lock_tab_gone(exc: Exception) -> bool:
+    """Google's answer to a read of the lock tab deleted since the metadata was read:
+    400 "Unable to parse range" naming the lock tab (and only the lock tab: a data tab
+    it cannot find stays a problem of the register's shape)."""
+    text = str(exc)
+    return error_status(exc) == 400 and "Unable to parse range" in text \
+        and LOCK_TAB in text
+
+
 def _holder_in(values: list[list[Any]]) -> LockHolder | None:
     pairs = {str(row[0]).strip(): row[1] for row in values if len(row) >= 2}
     return LockHolder.from_fields(pairs)
@@ -160,7 +169,13 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
         sheet = meta.sheets.get(LOCK_TAB)
         if sheet is None:
             continue  # given back meanwhile (or a sheet id clash): try again
-        found = _holder_in(reg._batch_get([LOCK_TAB])[0])
+        try:
+            values = reg._batch_get([LOCK_TAB])[0]
+        except Exception as exc:
+            if _lock_tab_gone(exc):
+                continue  # the holder's write deleted it just now: try again
+            raise
+        found = _holder_in(values)
         if found is not None and found.token == holder.token:
             # Ours: an earlier attempt was applied but its answer was lost. The state
             # probe went with it, so let the engine read again to be sure.
