@@ -2,7 +2,8 @@
 
 Exit codes (README, "Exit codes"): 0 all done; 1 done, but some rows have problems or
 some actions failed; 2 configuration, credentials or register shape (nothing written);
-3 busy (another sync runs, or the register was saved meanwhile); 130 interrupted.
+3 busy (another sync runs, or the register was saved meanwhile); 130 interrupted; 141
+the output was cut short (what read it, e.g. ``| head``, stopped early).
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ import argparse
 import contextlib
 import datetime as dt
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sheetsync import __version__
 from sheetsync.core.ports import Workspace
-from sheetsync.errors import ExitCode, UserError
+from sheetsync.errors import ExitCode, UserError, folder_error
+
+if TYPE_CHECKING:
+    from sheetsync.workspace.local_init import LocalInit
 
 DEFAULT_DEMO_DIR = "sheetsync-demo"
 
@@ -28,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "email drafts (never sent by sheetsync).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--version", action="version", version=f"sheetsync {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     init = sub.add_parser("init", help="create a workspace (a register, calendar, drafts)")
@@ -92,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the sign-in address instead of opening a browser")
     login.add_argument("--port", type=int, default=0,
                        help="local port for Google's answer (default: any free port)")
+    # -v is also accepted after the command (``sheetsync sync -v``); SUPPRESS keeps a -v
+    # given before the command when none comes after it.
+    for command in (*sub.choices.values(), *auth_sub.choices.values()):
+        command.add_argument("-v", "--verbose", action="store_true",
+                             default=argparse.SUPPRESS, help="log what happens")
     return parser
 
 
@@ -143,25 +156,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("sheetsync: interrupted\n")
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return _output_closed()
+    except OSError as exc:  # a file or folder the command needs (the others say which)
+        sys.stderr.write(f"sheetsync: {folder_error(exc, 'read or write a file it needs')}\n")
+        return int(ExitCode.CONFIG)
     parser.error(f"unknown command {args.command}")
     return int(ExitCode.CONFIG)
 
 
-def _init(folder: Path, *, sample: bool) -> int:
-    from sheetsync.workspace.local_init import describe, init_local
+def _output_closed() -> int:
+    """What read the output (``| head -1``) stopped early. Said once on stderr, if it is
+    still open; stdout goes to /dev/null so that Python's last flush does not fail again
+    with a traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write("sheetsync: the output was cut short: the program reading it "
+                         "stopped early (e.g. '| head'). What the command did is not "
+                         "affected.\n")
+        sys.stderr.flush()
+    return int(ExitCode.OUTPUT_CLOSED)
 
-    result = init_local(folder, sample=sample, today=dt.date.today())
+
+def _init(folder: Path, *, sample: bool) -> int:
+    result = _init_workspace(folder, sample=sample)
+    from sheetsync.workspace.local_init import describe
+
     for line in describe(folder, result):  # an existing register: what was added to it
         print(line)
     return int(ExitCode.OK)
 
 
-def _demo(folder: Path) -> int:
+def _init_workspace(folder: Path, *, sample: bool) -> LocalInit:
+    """``init_local`` with a file-system refusal (a read-only or missing parent folder, a
+    file in the way) turned into one plain message."""
     from sheetsync.workspace.local_init import init_local
 
+    try:
+        return init_local(folder, sample=sample, today=dt.date.today())
+    except (UserError, BrokenPipeError):
+        raise
+    except OSError as exc:
+        raise folder_error(exc, f"create the workspace in {folder}", folder.parent) from None
+
+
+def _demo(folder: Path) -> int:
     config = folder / "sheetsync.toml"
     if not config.exists():
-        init_local(folder, sample=True, today=dt.date.today())
+        _init_workspace(folder, sample=True)
         print(f"Created a sample workspace in {folder}")
     else:
         print(f"Using the existing demo workspace in {folder}")

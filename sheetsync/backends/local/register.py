@@ -59,7 +59,7 @@ from sheetsync.core.ports import (
     fingerprint_cells,
 )
 from sheetsync.core.schema import STATE_TAB, normalise_header
-from sheetsync.errors import BusyError, RegisterShapeError
+from sheetsync.errors import BusyError, RegisterShapeError, folder_error
 from sheetsync.synclog import SYNC_LOG_TAB
 
 from . import runlock
@@ -350,7 +350,11 @@ class XlsxRegister:
                 "sheetsync changed nothing.",
                 f"Close the file there and the next sync catches up. If nobody has it open, "
                 f"delete {lock}.")
-        runlock.acquire(self.path, holder, now)
+        try:
+            runlock.acquire(self.path, holder, now)
+        except OSError as exc:  # a read-only folder: say so, no traceback (issue 17)
+            raise folder_error(exc, f"write its lock file beside {self.path.name}, so "
+                               "nothing was changed", self.path.parent) from None
         try:
             data = self.path.read_bytes()
         except OSError:
