@@ -41,6 +41,7 @@ from sheetsync.core.ports import (
     DashboardRegister,
     DraftSpec,
     EventSpec,
+    FindsSentCopies,
     Known,
     LooksAhead,
     Observation,
@@ -232,11 +233,10 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             and not lock.hold(snapshot):
         # Another sync wrote the register after our read: plan again from what it left.
         return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
-    if hasattr(workspace.mailbox, "recovering"):
+    if isinstance(workspace.mailbox, FindsSentCopies):
         # After a run that did not finish, drafts it made may have been sent since: the
         # mailbox looks among sent mail before making them (only then: it costs calls).
-        recovering = lock is not None and lock.took_over
-        setattr(workspace.mailbox, "recovering", recovering)  # noqa: B010 (duck-typed)
+        workspace.mailbox.look_for_sent_copies(lock is not None and lock.took_over)
     results = _apply(workspace, every_step)
     for row_steps in steps.values():
         for step in row_steps:

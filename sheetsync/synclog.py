@@ -13,14 +13,57 @@ The lines carry counts and row IDs, never client details, like the CLI's output.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
 
 from sheetsync.core.fields import text_of
 from sheetsync.core.ports import RegisterSnapshot
+from sheetsync.core.reconcile import Step
 from sheetsync.core.schema import normalise_header
 
-if TYPE_CHECKING:  # the engine imports this module
-    from sheetsync.engine import SyncReport
+
+class RowSummary(Protocol):
+    """A row of a run's report, as the log sees it: its ID and its problems."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def problems(self) -> Sequence[str]: ...
+
+
+class RunSummary(Protocol):
+    """What the log line needs of a run's report (the engine's ``SyncReport``). A
+    protocol, so this module needs nothing of the engine, which writes the line."""
+
+    @property
+    def rows(self) -> Sequence[RowSummary]: ...
+
+    @property
+    def rows_read(self) -> Counter[str]: ...
+
+    @property
+    def created(self) -> Counter[str]: ...
+
+    @property
+    def updated(self) -> Counter[str]: ...
+
+    @property
+    def failed(self) -> int: ...
+
+    @property
+    def clean(self) -> bool: ...
+
+    @property
+    def tab_problems(self) -> Sequence[str]: ...
+
+    @property
+    def notes(self) -> Sequence[str]: ...
+
+    @property
+    def digest(self) -> Step | None: ...
+
 
 SYNC_LOG_TAB = "Sync log"
 SYNC_LOG_HEADER = ("Time", "Result", "Rows read", "Rows with problems", "Events", "Drafts",
@@ -46,7 +89,7 @@ def existing_log(snapshot: RegisterSnapshot) -> list[list[str]]:
     return lines
 
 
-def log_entry(report: SyncReport, now: dt.datetime, cells: int) -> list[str]:
+def log_entry(report: RunSummary, now: dt.datetime, cells: int) -> list[str]:
     """One line for this run. ``cells`` is what the write will change (the write's own
     result is not known yet: the line is part of that write)."""
     problem_rows = [r.key for r in report.rows if r.problems]

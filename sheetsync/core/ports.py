@@ -354,6 +354,16 @@ class LooksAhead(Protocol):
     def settle(self) -> None: ...
 
 
+@runtime_checkable
+class FindsSentCopies(Protocol):
+    """A mailbox that can look among sent mail, before making a draft, for a copy the
+    owner already sent. That costs calls, so it looks only when told to: after a run that
+    did not finish (it left its run lock), which may have made drafts it never recorded.
+    A mailbox that always checks (the local ``sent/`` folder) does not need this."""
+
+    def look_for_sent_copies(self, after_unfinished_run: bool) -> None: ...
+
+
 @dataclass
 class Workspace:
     register: Register

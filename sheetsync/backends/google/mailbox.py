@@ -83,14 +83,19 @@ class GmailMailbox:
         self._known_draft_ids: set[str] = set()
         # Gmail message id -> (Message-ID, X-Sheetsync-Key) of drafts already looked at.
         self._headers: dict[str, tuple[str, str]] = {}
-        # Set by the engine when the last run did not finish (it left its run lock): a
-        # create then also looks among the latest sent mail for a copy the owner sent.
+        # Set (look_for_sent_copies) when the last run did not finish (it left its run
+        # lock): a create then also looks among the latest sent mail for a copy the owner
+        # sent.
         self.recovering = False
         self._resources = Resources()
         self._listing: Ahead[dict[str, _Draft]] = Ahead()
 
     def look_ahead(self) -> None:
         self._listing.start(self._list_drafts, "drafts")
+
+    def look_for_sent_copies(self, after_unfinished_run: bool) -> None:
+        """``ports.FindsSentCopies``: look among sent mail before making a draft."""
+        self.recovering = after_unfinished_run
 
     def settle(self) -> None:
         self._listing.settle()
