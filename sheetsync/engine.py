@@ -50,6 +50,7 @@ from sheetsync.core.ports import (
     SyncLogRegister,
     Workspace,
     WriteReport,
+    sent_in,
 )
 from sheetsync.core.reconcile import Step, absorb, decide, news_in, plan_steps, record_results
 from sheetsync.core.register import ParsedRegister, parse_register
@@ -208,7 +209,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     present = {row.key for row in parsed.all_rows()}
     present.add(digest_row_key(today))  # only this week's digest is looked after
     progress.info("Checking the calendar and drafts")
-    observations = _observe(workspace, parsed.state, present, parsed.settings.mail_domain)
+    observations = {k: sent_in(parsed.settings.zone, o) for k, o in _observe(
+        workspace, parsed.state, present, parsed.settings.mail_domain).items()}
     news = news_in(parsed.state, observations)
     state = absorb(parsed.state, news)
     steady = _Steady(workspace, snapshot, stored, today, utc_today)
@@ -237,7 +239,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         # After a run that did not finish, drafts it made may have been sent since: the
         # mailbox looks among sent mail before making them (only then: it costs calls).
         workspace.mailbox.look_for_sent_copies(lock is not None and lock.took_over)
-    results = _apply(workspace, every_step)
+    results = {k: sent_in(parsed.settings.zone, r)
+               for k, r in _apply(workspace, every_step).items()}
     for row_steps in steps.values():
         for step in row_steps:
             if step.change is None:

@@ -14,9 +14,9 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import TYPE_CHECKING, Literal, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, Union, runtime_checkable
 
 if TYPE_CHECKING:  # core.dashboard builds on the types below
     from sheetsync.core.dashboard import Dashboard
@@ -277,6 +277,9 @@ class Observation:
     remote_id: str = ""
     thread_id: str = ""
     sent_on: dt.date | None = None
+    # The moment it was sent, when the backend knows it: the core dates it in the
+    # clinic's time zone (``sent_in``), so "sent on DATE" is the clinic's day.
+    sent_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -311,6 +314,7 @@ class ChangeResult:
     # sent: a crash lost its record, and the owner sent it before this run. It is recorded
     # as sent, never made again.
     sent_on: dt.date | None = None
+    sent_at: dt.datetime | None = None  # as in ``Observation``
     # Set (with ok=True) when a create met an event a person had deleted (a crash lost
     # the record of making it): it is recorded as deleted, never made again.
     deleted: bool = False
@@ -326,6 +330,17 @@ class Calendar(Protocol):
         ...
 
     def describe(self) -> str: ...
+
+
+_Sent = TypeVar("_Sent", Observation, ChangeResult)
+
+
+def sent_in(zone: dt.tzinfo, found: _Sent) -> _Sent:
+    """``found`` with ``sent_on`` the day of ``sent_at`` in ``zone`` (the Settings time
+    zone), not in the spreadsheet's or this computer's."""
+    if found.sent_at is None:
+        return found
+    return replace(found, sent_on=found.sent_at.astimezone(zone).date())
 
 
 class Mailbox(Protocol):

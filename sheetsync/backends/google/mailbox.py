@@ -49,6 +49,15 @@ def raw_message(spec: DraftSpec, when: dt.datetime) -> str:
     return base64.urlsafe_b64encode(messages.message_bytes(spec, when=when)).decode("ascii")
 
 
+def _moment_of(message: dict[str, Any]) -> dt.datetime | None:
+    """When Gmail says a message was sent (``internalDate``, milliseconds since 1970)."""
+    try:
+        millis = int(message.get("internalDate", ""))
+    except (TypeError, ValueError):
+        return None
+    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc)
+
+
 def _search_id(message_id: str) -> str:
     return message_id.strip().strip("<>")
 
@@ -223,14 +232,14 @@ class GmailMailbox:
             return Observation(item.key, Presence.DELETED, item.remote_id)
         first = min(chosen, key=lambda m: int(m.get("internalDate", 0) or 0))
         return Observation(item.key, Presence.SENT, item.remote_id, item.thread_id,
-                           sent_on=self._date_of(first))
+                           sent_on=self._date_of(first), sent_at=_moment_of(first))
 
     def _date_of(self, message: dict[str, Any]) -> dt.date | None:
-        try:
-            millis = int(message.get("internalDate", ""))
-        except (TypeError, ValueError):
+        """The day, in the spreadsheet's time zone: the core dates ``sent_at`` again in
+        the clinic's (Settings) time zone; this is the fallback."""
+        moment = _moment_of(message)
+        if moment is None:
             return None
-        moment = dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc)
         if self.time_zone:
             try:
                 return moment.astimezone(ZoneInfo(self.time_zone)).date()
@@ -374,7 +383,8 @@ class GmailMailbox:
                 k if (k := _header(message, messages.KEY_HEADER).strip()) in keys else None)
             if key is not None and key not in found:
                 found[key] = ChangeResult(key, True, "", str(message.get("threadId", "")),
-                                          sent_on=self._date_of(message))
+                                          sent_on=self._date_of(message),
+                                          sent_at=_moment_of(message))
         return found
 
     def _headers_factory(self, message_id: str) -> Callable[[], Any]:

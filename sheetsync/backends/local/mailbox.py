@@ -8,11 +8,11 @@ sheetsync never sends anything.
 
 **Marking a draft as sent.** After sending a message, the person *moves* its file from
 ``drafts/`` into ``sent/`` (same name). The next sync sees it there and reports it as
-sent. The sent date is the sent file's modification date (local time). A plain move
-keeps the time sheetsync wrote the draft, so when the file's time still matches its Date
-header, the time it was moved is used instead (its status-change time, on Linux and
-macOS; on Windows the draft's date is shown). A draft that is in neither folder was
-deleted by a person. sheetsync never changes or removes anything in ``sent/``.
+sent. The sent date is the sent file's modification date, as a day in the clinic's time
+zone (Settings). A plain move keeps the time sheetsync wrote the draft, so when the
+file's time still matches its Date header, the time it was moved is used instead (its
+status-change time, on Linux and macOS; on Windows the draft's date is shown). A draft
+that is in neither folder was deleted by a person. sheetsync never changes or removes anything in ``sent/``.
 
 A file that was renamed on its way to ``sent/`` is still found by its Message-ID.
 """
@@ -115,7 +115,7 @@ class EmlMailbox:
             return Observation(item.key, Presence.DELETED, remote_id=item.remote_id)
         if found.parent == self.sent_dir:
             return Observation(item.key, Presence.SENT, remote_id=found.name,
-                               sent_on=_arrival_date(found))
+                               sent_on=_arrival_date(found), sent_at=_arrival(found))
         return Observation(item.key, Presence.PRESENT, remote_id=found.name)
 
     def _message_ids(self) -> dict[str, Path]:
@@ -152,7 +152,8 @@ class EmlMailbox:
                 # Never make a second copy of a message the owner already sent: it is
                 # recorded as sent (its record was lost in a crash).
                 results.append(ChangeResult(spec.key, True, remote_id=name,
-                                            sent_on=_arrival_date(sent)))
+                                            sent_on=_arrival_date(sent),
+                                            sent_at=_arrival(sent)))
                 continue
             if sent.is_file():
                 results.append(ChangeResult(spec.key, False, remote_id=name,
@@ -207,7 +208,13 @@ def _without_date(data: bytes) -> bytes:
 
 
 def _arrival_date(path: Path) -> dt.date:
-    """The day a file arrived in sent/, in local time (see the module docstring).
+    """The day a file arrived in sent/, in local time (the core dates ``sent_at`` again
+    in the clinic's time zone; this is the fallback)."""
+    return _arrival(path).date()
+
+
+def _arrival(path: Path) -> dt.datetime:
+    """When a file arrived in sent/ (see the module docstring).
 
     That is the file's modification time, unless that is still the moment sheetsync
     wrote the draft (a move keeps it): then the file's status-change time, which a move
@@ -222,7 +229,7 @@ def _arrival_date(path: Path) -> dt.date:
         and abs(stamp - written.timestamp()) <= _WRITE_SLACK_SECONDS
     ):
         stamp = max(stamp, info.st_ctime)
-    return dt.datetime.fromtimestamp(stamp).date()
+    return dt.datetime.fromtimestamp(stamp).astimezone()
 
 
 def _date_header(path: Path) -> dt.datetime | None:

@@ -157,10 +157,13 @@ def fake_service(fake: FakeGoogle) -> Any:
 # ---------------------------------------------------------------- time zones, state
 
 
-def test_sent_on_uses_the_spreadsheet_time_zone() -> None:
+def test_sent_on_uses_the_spreadsheet_time_zone_when_settings_name_none() -> None:
+    """Settings name no time zone: the spreadsheet's is the clinic's (with one in
+    Settings, that one: ``test_google_sent_day.py``)."""
     h = GoogleHarness()
     typed = {t: [[as_text(c) for c in row] for row in rows]
-             for t, rows in tables(partners=[PARTNER], referrals=[referral()]).items()}
+             for t, rows in tables(partners=[PARTNER], referrals=[referral()],
+                                   settings={"Time zone": ""}).items()}
     h.sid = h.fake.sheets.create_spreadsheet("R", typed, time_zone="Pacific/Auckland")
     ws = h.open()
     run_sync(ws, clock=NOON_UTC)
