@@ -64,6 +64,7 @@ from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.dashboard import build_dashboard
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
 from sheetsync.playbook.digest import digest_row_key, plan_digest
+from sheetsync.playbook.template_check import template_notes
 from sheetsync.synclog import SYNC_LOG_TAB, log_entry, sync_log_rows
 
 log = logging.getLogger("sheetsync")
@@ -198,6 +199,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     stored = state.content_rows()  # the state as read (parsing it twice costs, at 10k rows)
     utc_today = clock().date()
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=utc_today)
+    parsed.notes.extend(template_notes(parsed.templates, parsed.treatments))
     hold_mass_changes(parsed, accept=accept_changes)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()

@@ -106,6 +106,7 @@ class PartnerRow(RowModel):
     checkin_every_days: Annotated[int | None, Days("Check-in every (days)")] = None
     last_contact: Annotated[dt.date | None, Date("Last contact")] = None
     owner: Annotated[str, Text("Owner", f.MAX_NAME)] = ""
+    salutation: Annotated[str, Text("Salutation", f.MAX_NAME)] = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,7 @@ FIELD_OF: dict[type[RowModel], dict[str, str]] = {
         "Name": "name", "Practice": "practice", "Specialty": "specialty", "Email": "email",
         "Phone": "phone", "Preferred contact": "preferred_contact", "Stage": "stage",
         "Introduced by": "introduced_by", "Check-in every (days)": "checkin_every_days",
-        "Last contact": "last_contact", "Owner": "owner",
+        "Last contact": "last_contact", "Owner": "owner", "Salutation": "salutation",
     },
     ReferralRow: {
         "Date": "date", "Direction": "direction", "Partner": "partner", "Client": "client",

@@ -153,6 +153,9 @@ PARTNERS = TabSpec(
                is_date=True, note="Date we last spoke or wrote, e.g. 2026-03-04."),
         Column("Owner", ("Staff owner", "Account owner", "Responsible"),
                note="The staff member (email) who looks after this partner."),
+        Column("Salutation", ("Greeting", "Dear", "Salutation name"),
+               note='Optional: how emails greet this partner after "Dear", e.g. '
+                    '"Dr Webster". Blank: made from Name.'),
         Column("Notes", ("Note", "Comments"), note="Free text. sheetsync never reads it."),
         Column(NEXT_TOUCH, ("Next contact", "Next step"), tool_owned=True,
                note="Written by sheetsync: the next date and what is due."),

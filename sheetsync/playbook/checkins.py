@@ -18,6 +18,7 @@ from sheetsync.playbook.context import (
     iso,
     problem_for,
 )
+from sheetsync.playbook.wording import letter_treatment
 
 CHECK_IN_PURPOSE = "check-in"
 AFTERCARE_PURPOSE = "aftercare"
@@ -90,8 +91,8 @@ def _aftercare(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatme
     values = {
         "client_first_name": first_name(item.client),
         "client_initials": initials(item.client),
-        "treatment": treatment,
-        "treatment_date": iso(item.treatment_date),
+        "treatment": letter_treatment(treatment),
+        "treatment_date": ctx.letter_date(item.treatment_date),
     }
     name = template if template.casefold() in ctx.register.templates or \
         template in defaults.DEFAULT_TEMPLATES else defaults.AFTERCARE_GENERIC

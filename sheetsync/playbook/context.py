@@ -17,10 +17,17 @@ from sheetsync.core.messages import message_id_for, one_line
 from sheetsync.core.plan import Intent, RowPlan
 from sheetsync.core.ports import DraftSpec, EventSpec
 from sheetsync.core.register import ParsedRegister, PartnerIndex
+from sheetsync.core.rows import PartnerRow
 from sheetsync.core.settings import ClinicSettings
 from sheetsync.core.state import ObjectRecord, SyncState
 from sheetsync.core.templates import Template, TemplateProblem, render
-from sheetsync.playbook.defaults import DEFAULT_TEMPLATES, PARTNER_SAFE_PLACEHOLDERS, PLACEHOLDERS
+from sheetsync.playbook.defaults import (
+    DEFAULT_TEMPLATES,
+    PARTNER_SAFE_PLACEHOLDERS,
+    PLACEHOLDERS,
+    is_retired_text,
+)
+from sheetsync.playbook.wording import letter_date, letter_order, partner_greeting
 
 __all__ = ["Intent", "PlanContext", "RowPlan"]
 
@@ -64,6 +71,11 @@ class PlanContext:
                 pass
         return max(due, self.today), basis
 
+    def letter_date(self, day: dt.date) -> str:
+        """A date as it reads in a letter ('Friday 4 December'), in the clinic's order."""
+        s = self.settings
+        return letter_date(day, letter_order(s.date_order, s.time_zone), self.today)
+
     def too_old(self, day: dt.date) -> bool:
         return (self.today - day).days > self.settings.history_days
 
@@ -71,7 +83,7 @@ class PlanContext:
 
     def template(self, name: str) -> Template:
         staff = self.register.templates.get(name.casefold())
-        if staff is not None:
+        if staff is not None and not is_retired_text(name, staff.subject, staff.body):
             return staff
         subject, body = DEFAULT_TEMPLATES.get(name, DEFAULT_TEMPLATES.get(
             "aftercare-generic", ("", "")))
@@ -161,15 +173,10 @@ def first_name(name: str) -> str:
     return words[0] if words else name.strip()
 
 
-def salutation(name: str) -> str:
-    """'Dr Carol Webster' -> 'Dr Webster'; 'Maya Chen' -> 'Maya'."""
-    words = one_line(name, 120).split()
-    if not words:
-        return ""
-    if words[0].casefold() in _TITLES and len(words) > 1:
-        title = words[0].rstrip(".")
-        return f"{title} {words[-1]}"
-    return words[0]
+def salutation(partner: PartnerRow) -> str:
+    """What follows "Dear" for this partner: the Salutation cell, else made from Name
+    ('Dr Carol Webster' -> 'Dr Webster'; see playbook.wording)."""
+    return partner_greeting(partner.name, partner.salutation)
 
 
 def iso(day: dt.date) -> str:

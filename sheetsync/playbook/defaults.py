@@ -52,6 +52,14 @@ PLACEHOLDERS: tuple[str, ...] = tuple(
     dict.fromkeys(PARTNER_SAFE_PLACEHOLDERS + CLIENT_PLACEHOLDERS + DIGEST_PLACEHOLDERS)
 )
 
+#: Always filled in, in every draft.
+BASE_PLACEHOLDERS: tuple[str, ...] = ("clinic_name", "sender_name", "signature", "clinic_phone")
+_PARTNER = (*BASE_PLACEHOLDERS, "partner_name", "partner_salutation", "practice")
+_REFERRAL = (*_PARTNER, "referral_date")
+_CONSENTED = (*_REFERRAL, "client_first_name", "client_initials", "reason", "first_visit")
+_AFTERCARE = (*BASE_PLACEHOLDERS, "client_first_name", "client_initials", "treatment",
+              "treatment_date")
+
 # ------------------------------------------------------------------------ template names
 
 THANK_YOU = "thank-you"
@@ -61,6 +69,28 @@ INTRODUCTION_REQUEST = "introduction-request"
 MEETING_REQUEST = "meeting-request"
 AFTERCARE_GENERIC = "aftercare-generic"
 WEEKLY_DIGEST = "weekly-digest"
+
+#: The report-back's blank for the owner: sheetsync cannot know how the visit went. A
+#: draft holding a line like this (``[Label: ...]``) is flagged in its row and the digest.
+OUTCOME_LINE = "[Outcome: write one line here before sending]"
+
+#: What each draft can fill in (the rules give exactly these values). A template not
+#: named here is an aftercare email, named from the Treatments tab.
+TEMPLATE_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    THANK_YOU: frozenset(_REFERRAL),
+    THANK_YOU_CONSENT: frozenset(_CONSENTED),
+    REPORT_BACK: frozenset(_CONSENTED),
+    INTRODUCTION_REQUEST: frozenset((*_PARTNER, "introducer_salutation", "prospect_name",
+                                     "prospect_practice", "prospect_specialty")),
+    MEETING_REQUEST: frozenset(_PARTNER),
+    WEEKLY_DIGEST: frozenset(BASE_PLACEHOLDERS + DIGEST_PLACEHOLDERS),
+}
+
+
+def placeholders_for(template: str) -> frozenset[str]:
+    """The placeholders the draft made from ``template`` can fill in."""
+    return TEMPLATE_PLACEHOLDERS.get(template.casefold(), frozenset(_AFTERCARE))
+
 
 # ---------------------------------------------------------------------------- treatments
 
@@ -126,7 +156,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "Thank you for your referral",
         "Dear {{partner_salutation}},\n\n"
         "Thank you for the referral you sent to {{clinic_name}} on {{referral_date}}. We "
-        "appreciate your trust and will take good care of them.\n\n"
+        "appreciate your trust, and we will take good care of the person you referred to "
+        "us.\n\n"
         "If there is anything you would like us to know, or another patient you would like "
         "to talk through, I am always happy to hear from you.\n\n" + _SIGN_OFF,
     ),
@@ -144,6 +175,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "Dear {{partner_salutation}},\n\n"
         "A short update, shared with {{client_first_name}}'s consent: they had their first "
         "visit with us on {{first_visit}}, following your referral regarding {{reason}}.\n\n"
+        f"{OUTCOME_LINE}\n\n"
         "Thank you again for thinking of us. If you would like more detail, or there is "
         "anything you would like us to keep in mind from your side, please reach out at "
         "any time.\n\n" + _SIGN_OFF,
@@ -297,6 +329,40 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "never sends anything.\n",
     ),
 }
+
+#: Built-in texts of earlier releases, which ``sheetsync init`` wrote into the Templates
+#: tab. A Templates row that still holds one word for word was never edited by the
+#: clinic: the current built-in is used instead, so better wording reaches it too.
+RETIRED_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
+    THANK_YOU: ((
+        "Thank you for your referral",
+        "Dear {{partner_salutation}},\n\n"
+        "Thank you for the referral you sent to {{clinic_name}} on {{referral_date}}. We "
+        "appreciate your trust and will take good care of them.\n\n"
+        "If there is anything you would like us to know, or another patient you would like "
+        "to talk through, I am always happy to hear from you.\n\n" + _SIGN_OFF,
+    ),),
+    REPORT_BACK: ((
+        "An update on {{client_first_name}}",
+        "Dear {{partner_salutation}},\n\n"
+        "A short update, shared with {{client_first_name}}'s consent: they had their first "
+        "visit with us on {{first_visit}}, following your referral regarding {{reason}}.\n\n"
+        "Thank you again for thinking of us. If you would like more detail, or there is "
+        "anything you would like us to keep in mind from your side, please reach out at "
+        "any time.\n\n" + _SIGN_OFF,
+    ),),
+}
+
+
+def _plain(text: str) -> str:
+    return "\n".join(line.strip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
+def is_retired_text(name: str, subject: str, body: str) -> bool:
+    """Does a Templates row hold, unedited, an earlier release's built-in text?"""
+    return any(_plain(subject) == _plain(old_subject) and _plain(body) == _plain(old_body)
+               for old_subject, old_body in RETIRED_TEMPLATES.get(name.casefold(), ()))
+
 
 # ------------------------------------------------------------------------------ settings
 

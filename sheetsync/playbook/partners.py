@@ -137,7 +137,7 @@ def _introduction(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None
     if introducer is None or introducer.model is None:
         return  # reported by the register check
     values = {
-        "introducer_salutation": salutation(introducer.model.name),
+        "introducer_salutation": salutation(introducer.model),
         "prospect_name": row.model.name,
         "prospect_practice": row.model.practice,
         "prospect_specialty": row.model.specialty,
@@ -161,7 +161,7 @@ def _partner_draft(ctx: PlanContext, row: Row[PartnerRow], purpose: str, label: 
                               f"({recipient.where()})")
     values = {
         "partner_name": recipient.model.name,
-        "partner_salutation": salutation(recipient.model.name),
+        "partner_salutation": salutation(recipient.model),
         "practice": recipient.model.practice,
         **extra,
     }

@@ -48,13 +48,14 @@ def plan_referral(ctx: PlanContext, row: Row[ReferralRow]) -> RowPlan:
     return plan
 
 
-def _partner_values(partner: Row[PartnerRow], referral: ReferralRow) -> dict[str, str]:
+def _partner_values(ctx: PlanContext, partner: Row[PartnerRow], referral: ReferralRow
+                    ) -> dict[str, str]:
     assert partner.model is not None
     values = {
         "partner_name": partner.model.name,
-        "partner_salutation": salutation(partner.model.name),
+        "partner_salutation": salutation(partner.model),
         "practice": partner.model.practice,
-        "referral_date": iso(referral.date),
+        "referral_date": ctx.letter_date(referral.date),
     }
     if referral.consent:
         values.update(
@@ -62,7 +63,7 @@ def _partner_values(partner: Row[PartnerRow], referral: ReferralRow) -> dict[str
             client_initials=initials(referral.client),
             # Reason is optional; the templates say "regarding {{reason}}".
             reason=referral.reason or "the concerns you mentioned",
-            first_visit=iso(referral.first_visit) if referral.first_visit else "",
+            first_visit=ctx.letter_date(referral.first_visit) if referral.first_visit else "",
         )
     return values
 
@@ -76,7 +77,7 @@ def _partner_draft(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRo
                       why_not=f"!{label} not drafted: {partner.model.name} has no Email in the "
                               f"Partners tab ({partner.where()})")
     try:
-        spec = ctx.draft(row.key, purpose, template, _partner_values(partner, referral),
+        spec = ctx.draft(row.key, purpose, template, _partner_values(ctx, partner, referral),
                          partner.model.name, partner.model.email,
                          partner_safe=not referral.consent)
     except TemplateProblem as exc:
