@@ -42,8 +42,8 @@ def _in_use(templates: Mapping[str, Template]) -> Iterable[Template]:
             continue  # the built-in is used instead (defaults.RETIRED_TEMPLATES)
         yield staff
     for name, (subject, body) in defaults.DEFAULT_TEMPLATES.items():
-        staff = templates.get(name.casefold())
-        if staff is None or defaults.is_retired_text(name, staff.subject, staff.body):
+        row = templates.get(name.casefold())
+        if row is None or defaults.is_retired_text(name, row.subject, row.body):
             yield Template(name, subject, body)
 
 
