@@ -96,9 +96,9 @@ def test_new_spreadsheet_gets_the_whole_layout() -> None:
     assert rule_at("Referrals", "B2")["condition"] == {"type": "DATE_IS_VALID"}
 
     partners = fake.sheets.tab(sid, "Partners").cond_formats
-    assert [_formula(r) for r in partners] == ['=LEFT($N2,7)="OVERDUE"',
-                                               '=LEFT($O2,15)="Needs attention"']
-    assert partners[1]["ranges"][0]["endColumnIndex"] == 15
+    assert [_formula(r) for r in partners] == ['=LEFT($O2,7)="OVERDUE"',
+                                               '=LEFT($P2,15)="Needs attention"']
+    assert partners[1]["ranges"][0]["endColumnIndex"] == 16
     assert partners[0]["booleanRule"]["format"]["textFormat"]["foregroundColor"]["red"] > 0.5
     referrals = fake.sheets.tab(sid, "Referrals").cond_formats
     assert '=LEFT($L2,7)="sent on"' in [_formula(r) for r in referrals]

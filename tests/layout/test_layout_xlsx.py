@@ -125,9 +125,9 @@ def test_new_register_is_laid_out(tmp_path: Path) -> None:
         assert all(ws[f"{_letter(ws, n)}1"].fill.fill_type is None for n in staff)
     # highlights, before the grey shade so they win where both apply
     rules = _rules(wb["Partners"])
-    overdue = next(r for s, r in rules if r.formula == ['LEFT($N2,7)="OVERDUE"'])
-    attention = next((s, r) for s, r in rules if r.formula == ['LEFT($O2,15)="Needs attention"'])
-    assert attention[0] == "A2:O1048576"
+    overdue = next(r for s, r in rules if r.formula == ['LEFT($O2,7)="OVERDUE"'])
+    attention = next((s, r) for s, r in rules if r.formula == ['LEFT($P2,15)="Needs attention"'])
+    assert attention[0] == "A2:P1048576"
     assert overdue.priority < attention[1].priority < min(
         r.priority for _s, r in rules if r.formula == ["TRUE"])
     assert overdue.dxf.fill.fgColor.rgb.endswith("FFC7CE")
@@ -145,8 +145,8 @@ def test_sync_still_writes_and_keeps_the_layout(tmp_path: Path) -> None:
     assert not report.write_refused and report.cells_written > 0
     wb = openpyxl.load_workbook(path)
     partners = wb["Partners"]
-    assert partners["A2"].value == "P-0001" and partners["O2"].value
-    assert any(str(c.value or "").startswith(OVERDUE_PREFIX) for c in partners["N"])
+    assert partners["A2"].value == "P-0001" and partners["P2"].value
+    assert any(str(c.value or "").startswith(OVERDUE_PREFIX) for c in partners["O"])
     assert len(_validations(partners)) == 8 and len(_rules(partners)) == 5
     assert "sheetsync_partners_name" in wb.defined_names
     # a second sync with an edit still writes (nothing in the layout blocks a save)
