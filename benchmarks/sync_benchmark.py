@@ -337,7 +337,7 @@ def open_workspace(fake: Any, sid: str) -> Any:
 
 def edit_rows(fake: Any, sid: str, n: int) -> int:
     """Staff edit 1% of each data tab's rows (in the sheet, as typed values)."""
-    from sheetsync.backends.google.register import column_letter
+    from sheetsync.backends.google.picture import column_letter
     from sheetsync.testing.bulk import edit_one_percent
 
     edits = edit_one_percent(n, TODAY)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sheetsync.core.fields import text_of
+from sheetsync.core.locate import fold_name
 from sheetsync.core.reconcile import Step
 from sheetsync.core.state import NewRowKey, SyncState
 
@@ -28,8 +29,6 @@ ADOPT_DAYS = 2  # generous: the day is the clinic's, the check may use UTC
 
 def identity_of(tab: str, cells: Mapping[str, Any]) -> str:
     """A digest of the row's name (Client, or a partner's Name): "" when it has none."""
-    from sheetsync.core.register import fold_name
-
     name = fold_name(text_of(cells.get("Name") if tab == "Partners" else cells.get("Client")))
     if not name:
         return ""

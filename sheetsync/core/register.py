@@ -4,7 +4,6 @@ resolve partners and treatments. Pure: no I/O."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from sheetsync.core.fields import shown, text_of
 from sheetsync.core.headers import ColumnMap, find_tabs, map_columns
 from sheetsync.core.ids import format_row_id, row_id_number
+from sheetsync.core.locate import fold_name
 from sheetsync.core.newrows import adoptable, identity_of
 from sheetsync.core.ports import CellValue, RawRow, RegisterSnapshot, RowRef, fingerprint_cells
 from sheetsync.core.rows import (
@@ -78,15 +78,6 @@ class ParsedRegister:
 
     def all_rows(self) -> list[Row[Any]]:
         return [*self.partners, *self.referrals, *self.checkins]
-
-
-def fold_name(text: str) -> str:
-    """Case-, space- and accent-insensitive form of a name, for lookups."""
-    if text.isascii():  # nothing to decompose (most names): skip the slow part
-        return " ".join(text.casefold().split())
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())
 
 
 def parse_register(snapshot: RegisterSnapshot, state: SyncState,

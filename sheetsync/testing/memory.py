@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sheetsync.core.dashboard import Dashboard, MonthlyTable
 from sheetsync.core.fields import text_of
+from sheetsync.core.locate import RowsPicture, find_column
 from sheetsync.core.lock import LockHolder, busy_error
 from sheetsync.core.ports import (
     CellValue,
@@ -32,7 +33,6 @@ from sheetsync.core.ports import (
     SkippedWrite,
     Workspace,
     WriteReport,
-    fingerprint_cells,
 )
 from sheetsync.core.schema import STATE_TAB
 from sheetsync.synclog import SYNC_LOG_TAB
@@ -79,7 +79,8 @@ class MemoryRegister:
         report = WriteReport()
         # Resolve every row first: once a cell of an ID-less row is written its
         # fingerprint changes, so locating row by row as we write would lose it.
-        located = {w.row: self._locate(w) for w in writes}
+        pictures: dict[str, RowsPicture] = {}
+        located = {w.row: self._locate(w, pictures) for w in writes}
         for write in writes:
             reason = self._write_one(write, located[write.row])
             if reason:
@@ -94,17 +95,16 @@ class MemoryRegister:
             self.charts[dashboard.title] = dashboard.chart
         return report
 
-    def _write_one(self, write: CellWrite, target: int | None) -> str:
+    def _write_one(self, write: CellWrite, target: int | str) -> str:
         rows = self.tabs.get(write.row.tab)
         if not rows:
             return "tab gone"
-        header = [text_of(c) for c in rows[0]]
-        if write.column not in header:
+        col = find_column([text_of(c) for c in rows[0]], write.column)
+        if isinstance(col, str):
             return "column gone"
-        if target is None:
-            return "row not found"
-        col = header.index(write.column)
-        row = rows[target]
+        if isinstance(target, str):
+            return target
+        row = rows[target - 1]
         while len(row) <= col:
             row.append(None)
         if text_of(row[col]).strip() != text_of(write.expected).strip():
@@ -112,21 +112,16 @@ class MemoryRegister:
         row[col] = write.value
         return ""
 
-    def _locate(self, write: CellWrite) -> int | None:
-        rows = self.tabs.get(write.row.tab) or [[]]
-        header = [text_of(c) for c in rows[0]]
-        ref = write.row
-        if ref.key is not None and ref.id_column in header:
-            id_col = header.index(ref.id_column)
-            hits = [i for i, r in enumerate(rows[1:], 1)
-                    if len(r) > id_col and text_of(r[id_col]).strip() == ref.key]
-            return hits[0] if len(hits) == 1 else None
-        # An ID-less row is found by its read-time content (the row number is a hint).
-        if 0 < ref.number - 1 < len(rows) and \
-                fingerprint_cells(rows[ref.number - 1]) == ref.fingerprint:
-            return ref.number - 1
-        hits = [i for i, r in enumerate(rows[1:], 1) if fingerprint_cells(r) == ref.fingerprint]
-        return hits[0] if len(hits) == 1 else None
+    def _locate(self, write: CellWrite, pictures: dict[str, RowsPicture]) -> int | str:
+        """The sheet row number ``write`` goes to (``core.locate``), or why not."""
+        title = write.row.tab
+        picture = pictures.get(title)
+        if picture is None:
+            rows = self.tabs.get(title) or [[]]
+            picture = pictures[title] = RowsPicture(
+                title, [text_of(c) for c in rows[0]],
+                {n: r for n, r in enumerate(rows[1:], start=2)})
+        return picture.locate(write.row)
 
     def describe(self) -> str:
         return "memory register"

@@ -28,12 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetsync.backends.google.register import (
-    SERIAL_EPOCH,
-    SheetsRegister,
-    column_letter,
-    quote_title,
-)
+from sheetsync.backends.google.picture import SERIAL_EPOCH, column_letter, quote_title
+from sheetsync.backends.google.register import SheetsRegister
 from sheetsync.core.headers import map_columns
 from sheetsync.core.layout import (
     LAYOUT,

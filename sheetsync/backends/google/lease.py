@@ -40,17 +40,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sheetsync.backends.google import placement
 from sheetsync.backends.google.body import Request
+from sheetsync.backends.google.picture import (
+    SheetsHandle,
+    _grid_values,
+    _spec_for,
+    column_letter,
+    quote_title,
+)
 from sheetsync.backends.google.retry import error_status
 from sheetsync.core.lock import LockHolder, busy_error
 from sheetsync.core.ports import RegisterSnapshot, _cell_text
 from sheetsync.core.schema import STATE_TAB
-
-if TYPE_CHECKING:
-    from sheetsync.backends.google.register import SheetsRegister
 
 LOCK_TAB = "_sheetsync_lock"
 # Rows of the state tab that change on every write ("#last sync" and its token, row 3).
@@ -77,14 +81,12 @@ def _lock_requests(sheet_id: int, holder: LockHolder) -> list[Request]:
     ]
 
 
-def _probe(reg: SheetsRegister, snapshot: RegisterSnapshot) -> tuple[list[str], list[str]]:
+def _probe(reg: SheetsHandle, snapshot: RegisterSnapshot) -> tuple[list[str], list[str]]:
     """What the lock's ``batchUpdate`` answers with: the first rows of the state tab (is
     the read still current?) and every tab that may receive statuses, whole (the
     picture the write locates its rows in: no read of its own).
 
     Returns the A1 ranges to ask for and the titles of the pictured tabs."""
-    from sheetsync.backends.google.register import _spec_for, column_letter, quote_title
-
     meta = reg._meta
     ranges: list[str] = []
     if meta is not None and STATE_TAB in meta.sheets:
@@ -109,8 +111,6 @@ def _trim(rows: list[list[str]]) -> list[tuple[str, ...]]:
 
 def _is_current(answer: dict[str, Any], snapshot: RegisterSnapshot) -> bool:
     """Do the state tab's first rows still hold what the snapshot read?"""
-    from sheetsync.backends.google.register import _grid_values
-
     sheets = (answer.get("updatedSpreadsheet") or {}).get("sheets") or []
     state = next((s for s in sheets
                   if (s.get("properties") or {}).get("title") == STATE_TAB), None)
@@ -139,7 +139,7 @@ def _holder_in(values: list[list[Any]]) -> LockHolder | None:
     return LockHolder.from_fields(pairs)
 
 
-def acquire(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockHolder,
+def acquire(reg: SheetsHandle, snapshot: RegisterSnapshot, holder: LockHolder,
             now: dt.datetime) -> bool:
     def attempt() -> bool:
         return _acquire_once(reg, snapshot, holder, now)
@@ -149,7 +149,7 @@ def acquire(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockHolder,
         return reg.policy.run(attempt, idempotent=True, what="Google Sheets")
 
 
-def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockHolder,
+def _acquire_once(reg: SheetsHandle, snapshot: RegisterSnapshot, holder: LockHolder,
                   now: dt.datetime) -> bool:
     where = reg.describe()
     reg.took_over = False
@@ -200,7 +200,7 @@ def _acquire_once(reg: SheetsRegister, snapshot: RegisterSnapshot, holder: LockH
     raise busy_error(where, None)
 
 
-def _taken(reg: SheetsRegister, answer: dict[str, Any], snapshot: RegisterSnapshot,
+def _taken(reg: SheetsHandle, answer: dict[str, Any], snapshot: RegisterSnapshot,
            titles: list[str]) -> bool:
     """The lock is ours: keep the answer's picture of the tabs for the write, if the
     read is still current (otherwise the engine reads again, and the write reads too)."""
@@ -209,7 +209,7 @@ def _taken(reg: SheetsRegister, answer: dict[str, Any], snapshot: RegisterSnapsh
     return current
 
 
-def release(reg: SheetsRegister, holder: LockHolder) -> None:
+def release(reg: SheetsHandle, holder: LockHolder) -> None:
     """Delete our lock tab by its sheet id; if it is gone (taken over after it expired),
     there is nothing to give back."""
     sheet_id = reg._lock_sheet_id

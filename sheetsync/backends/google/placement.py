@@ -26,13 +26,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sheetsync.backends.google.body import Request, batch_update_body
+from sheetsync.backends.google.picture import (
+    SheetsHandle,
+    _compact,
+    _grid_values,
+    _TabNow,
+    _text,
+    cell_requests,
+    plan_cell_writes,
+    quote_title,
+)
 from sheetsync.core.ports import CellValue, CellWrite, SkippedWrite, WriteReport
-
-if TYPE_CHECKING:
-    from sheetsync.backends.google.register import SheetsRegister, _TabNow
 
 ROUNDS = 3
 RESPONSE_FIELDS = ("replies,updatedSpreadsheet(sheets(properties(title),"
@@ -41,7 +48,7 @@ RESPONSE_FIELDS = ("replies,updatedSpreadsheet(sheets(properties(title),"
 Cells = dict[tuple[str, int, int], str]
 
 
-def send(reg: SheetsRegister, requests: list[Request], ranges: Sequence[str]
+def send(reg: SheetsHandle, requests: list[Request], ranges: Sequence[str]
          ) -> dict[str, Any]:
     """One ``spreadsheets.batchUpdate``; its answer holds ``ranges`` (A1, grid data) as
     they are right after it applied, read with the same field mask as the register.
@@ -52,7 +59,6 @@ def send(reg: SheetsRegister, requests: list[Request], ranges: Sequence[str]
     """
     from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
-    from sheetsync.backends.google.register import _compact
 
     extra: dict[str, Any] = {}
     if ranges:
@@ -75,7 +81,6 @@ def send(reg: SheetsRegister, requests: list[Request], ranges: Sequence[str]
 
 def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]:
     """The whole tabs ``titles`` as a ``send`` answer holds them."""
-    from sheetsync.backends.google.register import _grid_values, _TabNow
 
     sheets = (answer.get("updatedSpreadsheet") or {}).get("sheets") or []
     tabs: dict[str, _TabNow] = {}
@@ -86,17 +91,15 @@ def tabs_in(answer: dict[str, Any], titles: Sequence[str]) -> dict[str, _TabNow]
     return tabs
 
 
-def write_and_answer(reg: SheetsRegister, requests: list[Request],
+def write_and_answer(reg: SheetsHandle, requests: list[Request],
                      titles: Sequence[str]) -> dict[str, _TabNow]:
     """Send the batchUpdate; return ``titles`` as they are right after it applied."""
-    from sheetsync.backends.google.register import quote_title
 
     answer = send(reg, requests, [quote_title(t) for t in titles])
     return tabs_in(answer, titles) if titles else {}
 
 
 def _staff(tab: _TabNow, cells: Sequence[CellValue]) -> tuple[str, ...]:
-    from sheetsync.backends.google.register import _text
 
     return tuple(_text(c) for i, c in enumerate(cells) if not tab.tool_owned(i))
 
@@ -111,7 +114,6 @@ def _id_col(tab: _TabNow) -> int | None:
 def moved_rows(before: dict[str, _TabNow], after: dict[str, _TabNow], cells: Cells
                ) -> set[tuple[str, int]]:
     """The rows we wrote to that are no longer the row that was there at the re-read."""
-    from sheetsync.backends.google.register import _text
 
     written: dict[tuple[str, int], set[int]] = {}
     for title, row, col in cells:
@@ -137,11 +139,10 @@ def moved_rows(before: dict[str, _TabNow], after: dict[str, _TabNow], cells: Cel
 
 
 def _original(before: _TabNow, after: _TabNow, row: int, written_cols: set[int]
-              ) -> tuple[CellValue, ...] | None:
+              ) -> Sequence[CellValue] | None:
     """What the row now at ``row`` held at the re-read, if it was there then: found by
     its ID, else by its staff cells, else (it was edited too) by the one row of the
     re-read that is nowhere in the answer and differs from it in a single staff cell."""
-    from sheetsync.backends.google.register import _text
 
     now = after.rows.get(row)
     if now is None:
@@ -170,10 +171,9 @@ def _distance(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return sum(x != y for x, y in zip(a, b, strict=True))
 
 
-def repair(reg: SheetsRegister, before: dict[str, _TabNow], after: dict[str, _TabNow],
+def repair(reg: SheetsHandle, before: dict[str, _TabNow], after: dict[str, _TabNow],
            cells: Cells, writes: Sequence[CellWrite], report: WriteReport) -> None:
     """Put right the rows that moved under the write (see the module docstring)."""
-    from sheetsync.backends.google.register import _TabNow, cell_requests, plan_cell_writes
 
     for _ in range(ROUNDS):
         moved = moved_rows(before, after, cells)
@@ -225,6 +225,6 @@ def _landed_in(write: CellWrite, cells: Cells, rows: set[tuple[str, int]],
     col = tab.column(write.column)
     if isinstance(col, str):
         return False
-    row = tab.locate_row(write.row)
+    row = tab.locate(write.row)
     return isinstance(row, int) and (write.row.tab, row) in rows and \
         (write.row.tab, row, col) in cells

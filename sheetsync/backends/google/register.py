@@ -53,12 +53,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, cast
 
+from sheetsync.backends.google import lease, placement
 from sheetsync.backends.google.body import Request, update_cells
 from sheetsync.backends.google.dashboard import (
     DashSheet,
@@ -66,23 +65,29 @@ from sheetsync.backends.google.dashboard import (
     dashboard_requests,
     derived_id,
 )
+from sheetsync.backends.google.picture import (
+    _compact,
+    _grid_values,
+    _Meta,
+    _row_cells,
+    _Sheet,
+    _TabNow,
+    cell_requests,
+    plan_cell_writes,
+    quote_title,
+)
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_reasons, error_status
 from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab, tab_rows
-from sheetsync.core.headers import map_columns
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
-    CellValue,
     CellWrite,
     RawRow,
     RawTab,
     RegisterSnapshot,
-    RowRef,
-    SkippedWrite,
     WriteReport,
     _cell_text,
-    fingerprint_cells,
 )
-from sheetsync.core.schema import ALL_TABS, STATE_TAB, TabSpec, normalise_header
+from sheetsync.core.schema import STATE_TAB, normalise_header
 from sheetsync.core.state import STATE_HEADER
 from sheetsync.errors import BusyError, CredentialsError, RegisterShapeError
 from sheetsync.synclog import SYNC_LOG_TAB
@@ -108,12 +113,7 @@ READ_FIELDS = (
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)),"
     "charts(chartId),data(startRow,startColumn,rowData(values(effectiveValue))))"
 )
-# ErrorValue.type -> what the values API returns for that cell with UNFORMATTED_VALUE.
-ERROR_TEXTS = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
-               "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A",
-               "LOADING": "Loading...", "ERROR": "#ERROR!"}
 STATE_MIN_ROWS = 200
-SERIAL_EPOCH = dt.date(1899, 12, 30)
 
 
 # ------------------------------------------------------------------ gspread transport
@@ -144,80 +144,6 @@ def _http_client_class() -> type[Any]:
     return RetryingHTTPClient
 
 
-@dataclass(frozen=True)
-class _Sheet:
-    sheet_id: int
-    title: str
-    rows: int
-    columns: int
-    hidden: bool
-
-
-@dataclass
-class _Meta:
-    title: str
-    time_zone: str | None
-    sheets: dict[str, _Sheet] = field(default_factory=dict)
-    # Every chart's id: the dashboard's chart is found by its derived id.
-    charts: set[int] = field(default_factory=set)
-
-
-def quote_title(title: str) -> str:
-    """A sheet title as an A1 range prefix: always quoted, quotes doubled."""
-    return "'" + title.replace("'", "''") + "'"
-
-
-def column_letter(index: int) -> str:
-    """0-based column index -> A1 letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(ord("A") + rem) + letters
-    return letters
-
-
-def _cell(value: Any) -> CellValue:
-    """A cell from the API (UNFORMATTED_VALUE): "" is an empty cell."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (str, bool, int, float)):
-        return value
-    return str(value)
-
-
-_PLAIN = frozenset({str, int, float, bool})
-
-
-def _row_cells(raw: Sequence[Any], width: int) -> tuple[CellValue, ...]:
-    # The common case inline (this runs for every cell of the register): plain values
-    # stay, "" is an empty cell; anything else goes through _cell.
-    cells = [None if v is None or v == "" else v if type(v) in _PLAIN else _cell(v)
-             for v in raw]
-    if len(cells) < width:
-        cells += [None] * (width - len(cells))
-    return tuple(cells)
-
-
-def _text(value: CellValue) -> str:
-    return _cell_text(value).strip()
-
-
-def _same(current: CellValue, expected: CellValue) -> bool:
-    """Does the cell still hold ``expected``? Dates compare with serial numbers."""
-    if isinstance(expected, (dt.date, dt.datetime)) and isinstance(current, (int, float)) \
-            and not isinstance(current, bool):
-        try:
-            as_date = SERIAL_EPOCH + dt.timedelta(days=float(current))
-        except OverflowError:
-            return False
-        if isinstance(expected, dt.datetime):
-            moment = dt.datetime.combine(SERIAL_EPOCH, dt.time()) + dt.timedelta(
-                days=float(current))
-            return abs((moment - expected.replace(tzinfo=None)).total_seconds()) < 1
-        return as_date == expected
-    return _text(current) == _text(expected)
-
 
 def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
@@ -230,225 +156,6 @@ def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
         out.pop()
     return out
 
-
-_SCALARS = frozenset({"stringValue", "numberValue", "boolValue", "effectiveValue"})
-
-
-def _compact(pairs: list[tuple[str, Any]]) -> Any:
-    """``json`` object hook for the grid read: every cell object becomes its bare value
-    as it is parsed (``{"effectiveValue": {"numberValue": 3}}`` -> 3, ``{}`` -> None).
-
-    Parsing 10,000 rows into a dict per cell (and one per value) would need hundreds of
-    megabytes at once; collapsing them while parsing keeps the read as light as the
-    values API's plain lists. Safe because the field mask leaves no other object with
-    these single keys in the response.
-    """
-    if not pairs:
-        return None
-    if len(pairs) == 1:
-        key, value = pairs[0]
-        if key in _SCALARS:
-            return value
-        if key == "errorValue":
-            kind = value.get("type", "ERROR") if isinstance(value, dict) else "ERROR"
-            return ERROR_TEXTS.get(str(kind), "#ERROR!")
-    return dict(pairs)
-
-
-def _grid_values(sheet: dict[str, Any]) -> list[list[Any]]:
-    """A sheet's cell values, as the values API gives them: rows of values from A1,
-    without trailing empty cells or rows."""
-    rows: list[list[Any]] = []
-    for block in sheet.get("data") or []:
-        if not block:
-            continue
-        top, left = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
-        for i, row in enumerate(block.get("rowData") or []):
-            values = list(row.get("values") or []) if isinstance(row, dict) else []
-            while values and (values[-1] is None or values[-1] == ""):
-                values.pop()
-            while len(rows) <= top + i:
-                rows.append([])
-            if values:
-                rows[top + i] = [None] * left + values
-    while rows and not rows[-1]:
-        rows.pop()
-    return rows
-
-
-def _spec_for(title: str) -> TabSpec | None:
-    return next((s for s in ALL_TABS if s.matches(title)), None)
-
-
-# ------------------------------------------------------------------ locating at write time
-
-
-@dataclass
-class _TabNow:
-    """One tab as it is at write time."""
-
-    title: str
-    header: list[str]
-    rows: dict[int, tuple[CellValue, ...]]  # sheet row number -> cells
-    spec: TabSpec | None
-    _keys: dict[int, dict[str, list[int]]] = field(default_factory=dict)
-    _prints: dict[str, list[int]] | None = None
-    _owned: set[int] | None = None
-
-    @classmethod
-    def build(cls, title: str, values: Sequence[Sequence[Any]]) -> _TabNow:
-        header = ["" if v is None else str(v) for v in (values[0] if values else [])]
-        rows = {n: _row_cells(raw, len(header))
-                for n, raw in enumerate(values[1:], start=2)}
-        return cls(title, header, rows, _spec_for(title))
-
-    def column(self, name: str) -> int | str:
-        """The 0-based column for ``name`` (header text or schema name), or why not."""
-        exact = [i for i, h in enumerate(self.header) if h.strip() == name.strip()]
-        if not exact:
-            wanted = normalise_header(name)
-            exact = [i for i, h in enumerate(self.header)
-                     if wanted and normalise_header(h) == wanted]
-        if len(exact) > 1:
-            return f'the column "{name}" appears more than once'
-        if exact:
-            return exact[0]
-        if self.spec is not None:
-            index = map_columns(self.spec, self.title, self.header).index
-            if name in index:
-                return index[name]
-        return f'there is no column "{name}" any more'
-
-    def tool_owned(self, col: int) -> bool:
-        """May sheetsync write this column? Only its own columns of a known tab."""
-        if self.spec is None:
-            return False
-        if self._owned is None:
-            cmap = map_columns(self.spec, self.title, self.header)
-            self._owned = {cmap.index[c.name] for c in self.spec.tool_columns
-                           if c.name in cmap.index}
-        return col in self._owned
-
-    def value(self, row: int, col: int) -> CellValue:
-        cells = self.rows.get(row, ())
-        return cells[col] if col < len(cells) else None
-
-    def rows_with_key(self, id_col: int, key: str) -> list[int]:
-        index = self._keys.get(id_col)
-        if index is None:
-            index = defaultdict(list)
-            for number, cells in self.rows.items():
-                text = _text(cells[id_col]) if id_col < len(cells) else ""
-                if text:
-                    index[text].append(number)
-            self._keys[id_col] = index
-        return sorted(index.get(key.strip(), []))
-
-    def fingerprint(self, row: int) -> str | None:
-        cells = self.rows.get(row)
-        return None if cells is None else fingerprint_cells(cells)
-
-    def rows_with_fingerprint(self, fingerprint: str) -> list[int]:
-        if self._prints is None:
-            prints: dict[str, list[int]] = defaultdict(list)
-            for number, cells in self.rows.items():
-                prints[fingerprint_cells(cells)].append(number)
-            self._prints = prints
-        return sorted(self._prints.get(fingerprint, []))
-
-    def locate_row(self, ref: RowRef) -> int | str:
-        if ref.key and not ref.assign_key:
-            if not ref.id_column:
-                return "no ID column was given for the row"
-            id_col = self.column(ref.id_column)
-            if isinstance(id_col, str):
-                return id_col
-            rows = self.rows_with_key(id_col, ref.key)
-            if not rows:
-                return f"no row holds {ref.key} any more (deleted?)"
-            if len(rows) > 1:
-                return f"{len(rows)} rows hold {ref.key}; give each row its own ID"
-            return rows[0]
-        # A row without an ID yet: find it by what it held when it was read.
-        if ref.number >= 2 and self.fingerprint(ref.number) == ref.fingerprint:
-            return ref.number
-        rows = self.rows_with_fingerprint(ref.fingerprint)
-        if len(rows) == 1:
-            return rows[0]
-        if not rows:
-            return "the row was edited, moved or deleted since it was read"
-        return "several rows look exactly like this one"
-
-
-@dataclass
-class _Plan:
-    """Cells to write (after locating and checking) and what was skipped."""
-
-    cells: dict[tuple[str, int, int], str] = field(default_factory=dict)
-    written: int = 0
-    skipped: list[SkippedWrite] = field(default_factory=list)
-
-
-def plan_cell_writes(tabs: dict[str, _TabNow], writes: Sequence[CellWrite]) -> _Plan:
-    plan = _Plan()
-    # Locate every target first: several writes may go to one row, and writing an ID
-    # changes that row's fingerprint.
-    located: list[tuple[CellWrite, _TabNow, int, int]] = []
-    for write in writes:
-        tab = tabs.get(write.row.tab)
-        if tab is None:
-            plan.skipped.append(SkippedWrite(write, f'the tab "{write.row.tab}" is not in '
-                                                    "the spreadsheet any more"))
-            continue
-        col = tab.column(write.column)
-        if isinstance(col, str):
-            plan.skipped.append(SkippedWrite(write, col))
-            continue
-        if not tab.tool_owned(col):
-            plan.skipped.append(SkippedWrite(
-                write, f'"{write.column}" is not a column sheetsync may write'))
-            continue
-        row = tab.locate_row(write.row)
-        if isinstance(row, str):
-            plan.skipped.append(SkippedWrite(write, row))
-            continue
-        located.append((write, tab, row, col))
-    for write, tab, row, col in located:
-        current = tab.value(row, col)
-        if _text(current) == write.value.strip() and (current is None
-                                                      or isinstance(current, str)):
-            plan.written += 1  # already there
-            continue
-        if not _same(current, write.expected):
-            plan.skipped.append(SkippedWrite(write, "changed by a person meanwhile"))
-            continue
-        plan.cells[(tab.title, row, col)] = write.value
-        plan.written += 1
-    return plan
-
-
-def cell_requests(cells: dict[tuple[str, int, int], str], sheet_ids: dict[str, int]
-                  ) -> list[Request]:
-    """One ``updateCells`` per run of adjacent cells in a row (never more than was asked).
-
-    Text only, formats left alone (``body.update_cells``).
-    """
-    requests: list[Request] = []
-    by_row: dict[tuple[str, int], dict[int, str]] = defaultdict(dict)
-    for (title, row, col), value in cells.items():
-        by_row[(title, row)][col] = value
-    for (title, row), cols in sorted(by_row.items()):
-        run: list[int] = []
-        for col in sorted(cols):
-            if run and col != run[-1] + 1:
-                requests.append(update_cells(sheet_ids[title], row - 1, run[0],
-                                              [[cols[c] for c in run]]))
-                run = []
-            run.append(col)
-        if run:
-            requests.append(update_cells(sheet_ids[title], row - 1, run[0],
-                                          [[cols[c] for c in run]]))
-    return requests
 
 
 def _log_in(snapshot: RegisterSnapshot) -> list[list[str]]:
@@ -554,13 +261,9 @@ class SheetsRegister:
     def acquire_lock(self, snapshot: RegisterSnapshot, holder: LockHolder,
                      now: dt.datetime) -> bool:
         """The run lock: a hidden lock tab, made atomically (see ``lease``)."""
-        from sheetsync.backends.google import lease
-
         return lease.acquire(self, snapshot, holder, now)
 
     def release_lock(self, holder: LockHolder) -> None:
-        from sheetsync.backends.google import lease
-
         lease.release(self, holder)
 
     def check(self) -> str:
@@ -757,8 +460,6 @@ class SheetsRegister:
             requests.append({"deleteSheet": {"sheetId": lock_id}})
         # The answer holds the written tabs as they are right after the write: rows that
         # moved in the meantime are put right below (``placement``).
-        from sheetsync.backends.google import placement
-
         check = sorted(tabs) if writes else []
         try:
             after = placement.write_and_answer(self, requests, check)

@@ -35,7 +35,7 @@ import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetsync.core.dashboard import Dashboard, dashboard_unchanged
+from sheetsync.core.locate import RowsPicture, TabPicture
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
     CellValue,
@@ -56,7 +57,6 @@ from sheetsync.core.ports import (
     RegisterSnapshot,
     SkippedWrite,
     WriteReport,
-    fingerprint_cells,
 )
 from sheetsync.core.schema import STATE_TAB, normalise_header
 from sheetsync.errors import BusyError, RegisterShapeError, folder_error
@@ -160,15 +160,15 @@ class _Refused(Exception):
     """A write that must not happen; the message says why, in plain words."""
 
 
-@dataclass
-class _TabIndex:
-    """Where things are in one worksheet as it is on disk at write time."""
+class _TabIndex(TabPicture):
+    """One worksheet as it is on disk at write time, for ``core.locate``. Its columns
+    are 0-based (the worksheet's own are 1-based: ``value`` takes those)."""
 
-    ws: Worksheet
-    header: dict[int, str]
-    cells_by_row: dict[int, dict[int, Any]]
-    _keys: dict[int, dict[str, list[int]]] = field(default_factory=dict)
-    _prints: dict[str, list[int]] | None = None
+    def __init__(self, ws: Worksheet, header: list[str],
+                 cells_by_row: dict[int, dict[int, Any]]) -> None:
+        super().__init__(ws.title, header)
+        self.ws = ws
+        self.cells_by_row = cells_by_row
 
     @classmethod
     def build(cls, ws: Worksheet) -> _TabIndex:
@@ -177,24 +177,26 @@ class _TabIndex:
         # ones for every gap and change the saved file.
         for (row, col), cell in ws._cells.items():
             by_row[row][col] = cell
-        header = {
-            col: ("" if cell.value is None else str(cell_value(cell.value, cell.number_format)))
-            for col, cell in by_row.get(1, {}).items()
-        }
+        first = by_row.get(1, {})
+        header = [
+            "" if (cell := first.get(col)) is None or cell.value is None
+            else str(cell_value(cell.value, cell.number_format))
+            for col in range(1, max(first, default=0) + 1)
+        ]
         return cls(ws, header, dict(by_row))
 
-    def column(self, name: str) -> int | str:
-        """The column number for header ``name``, or a reason why there is none."""
-        return _pick_column(self.header, name)
-
     def value(self, row: int, col: int) -> CellValue:
+        """The value of the cell at ``row`` and 1-based ``col``."""
         cell = self.cells_by_row.get(row, {}).get(col)
         if cell is None:
             return None
         return cell_value(cell.value, cell.number_format)
 
-    def row_cells(self, row: int) -> tuple[CellValue, ...]:
-        cells = self.cells_by_row.get(row, {})
+    def row_numbers(self) -> Iterable[int]:
+        return (row for row in self.cells_by_row if row >= 2)
+
+    def row(self, number: int) -> tuple[CellValue, ...]:
+        cells = self.cells_by_row.get(number, {})
         if not cells:
             return ()
         width = max(cells)
@@ -203,49 +205,8 @@ class _TabIndex:
             for c in range(1, width + 1)
         )
 
-    def rows_with_key(self, id_col: int, key: str) -> list[int]:
-        index = self._keys.get(id_col)
-        if index is None:
-            index = defaultdict(list)
-            for row, cells in self.cells_by_row.items():
-                if row < 2 or id_col not in cells:
-                    continue
-                cell = cells[id_col]
-                text = cell_text(cell_value(cell.value, cell.number_format))
-                if text:
-                    index[text].append(row)
-            self._keys[id_col] = index
-        return sorted(index.get(key.strip(), []))
-
-    def fingerprint(self, row: int) -> str:
-        return fingerprint_cells(self.row_cells(row))
-
-    def rows_with_fingerprint(self, fingerprint: str) -> list[int]:
-        if self._prints is None:
-            prints: dict[str, list[int]] = defaultdict(list)
-            for row in self.cells_by_row:
-                if row >= 2:
-                    prints[self.fingerprint(row)].append(row)
-            self._prints = prints
-        return sorted(self._prints.get(fingerprint, []))
-
-
-def _pick_column(header: dict[int, str], name: str) -> int | str:
-    """The column whose header is ``name`` (exactly, else folded), or why there is none."""
-    exact = [c for c, h in header.items() if h == name]
-    if not exact:
-        exact = [c for c, h in header.items() if h.strip() == name.strip()]
-    if len(exact) == 1:
-        return exact[0]
-    if len(exact) > 1:
-        return f'the column "{name}" appears more than once'
-    wanted = normalise_header(name)
-    folded = [c for c, h in header.items() if wanted and normalise_header(h) == wanted]
-    if len(folded) == 1:
-        return folded[0]
-    if len(folded) > 1:
-        return f'the column "{name}" appears more than once'
-    return f'there is no column "{name}" any more'
+    def cell(self, number: int, col: int) -> CellValue:
+        return self.value(number, col + 1)
 
 
 class _SnapshotIndex:
@@ -254,44 +215,25 @@ class _SnapshotIndex:
 
     def __init__(self, snapshot: RegisterSnapshot) -> None:
         self.snapshot = snapshot
-        self._keys: dict[tuple[str, int], dict[str, list[RawRow]]] = {}
+        self._tabs: dict[str, RowsPicture] = {}
 
     def already_holds(self, write: CellWrite) -> bool:
         ref = write.row
-        tab = self.snapshot.tab(ref.tab)
-        if tab is None:
-            return False
-        header = {i: h for i, h in enumerate(tab.header, start=1)}
-        col = _pick_column(header, write.column)
-        if isinstance(col, str):
-            return False
-        if ref.key and not ref.assign_key:
-            id_col = _pick_column(header, ref.id_column) if ref.id_column else "no ID column"
-            if isinstance(id_col, str):
+        picture = self._tabs.get(ref.tab)
+        if picture is None:
+            tab = self.snapshot.tab(ref.tab)
+            if tab is None:
                 return False
-            rows = self._by_key(tab, id_col).get(ref.key.strip(), [])
-        else:
-            rows = [r for r in tab.rows
-                    if r.number == ref.number and fingerprint_cells(r.cells) == ref.fingerprint]
-        if len(rows) != 1:
+            picture = self._tabs[ref.tab] = RowsPicture(
+                tab.title, tab.header, {r.number: r.cells for r in tab.rows})
+        col = picture.column(write.column)
+        row = picture.locate(ref)
+        if isinstance(col, str) or isinstance(row, str):
             return False
-        cells = rows[0].cells
-        current = cells[col - 1] if col <= len(cells) else None
+        current = picture.cell(row, col)
         return _cell_is_text_or_empty(current) and cell_text(current) == clean_text(
             write.value
         ).strip()
-
-    def _by_key(self, tab: RawTab, id_col: int) -> dict[str, list[RawRow]]:
-        index = self._keys.get((tab.title, id_col))
-        if index is None:
-            index = defaultdict(list)
-            for row in tab.rows:
-                if id_col <= len(row.cells):
-                    text = cell_text(row.cells[id_col - 1])
-                    if text:
-                        index[text].append(row)
-            self._keys[(tab.title, id_col)] = index
-        return index
 
 
 def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
@@ -640,27 +582,10 @@ class XlsxRegister:
         col = index.column(write.column)
         if isinstance(col, str):
             return col
-        if ref.key and not ref.assign_key:
-            if not ref.id_column:
-                return "no ID column was given for the row"
-            id_col = index.column(ref.id_column)
-            if isinstance(id_col, str):
-                return id_col
-            rows = index.rows_with_key(id_col, ref.key)
-            if not rows:
-                return f"no row holds {ref.key} any more"
-            if len(rows) > 1:
-                return f"{len(rows)} rows hold {ref.key}; give each row its own ID"
-            return ws, rows[0], col
-        # A row without an ID yet: find it by what it held when it was read.
-        if ref.number >= 2 and index.fingerprint(ref.number) == ref.fingerprint:
-            return ws, ref.number, col
-        rows = index.rows_with_fingerprint(ref.fingerprint)
-        if len(rows) == 1:
-            return ws, rows[0], col
-        if not rows:
-            return "the row was edited, moved or deleted since it was read"
-        return "several rows look exactly like this one"
+        row = index.locate(ref)  # by ID, else (no ID yet) by its read-time content
+        if isinstance(row, str):
+            return row
+        return ws, row, col + 1
 
     def _replace_state(self, wb: Workbook, state_rows: Sequence[Sequence[str]]) -> bool:
         """Put ``state_rows`` into the hidden state tab; False when it already held them."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from sheetsync.backends.google import open_google_workspace
 from sheetsync.backends.google.auth import SCOPES
-from sheetsync.backends.google.register import column_letter
+from sheetsync.backends.google.picture import column_letter
 from sheetsync.backends.google.retry import RetryPolicy
 from sheetsync.core.config import GoogleConfig
 from sheetsync.core.fields import text_of

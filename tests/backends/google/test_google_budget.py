@@ -19,7 +19,7 @@ from google_harness import GoogleHarness
 
 from sheetsync.backends.google._batch import MAX_BATCH
 from sheetsync.backends.google.lease import LOCK_TAB
-from sheetsync.backends.google.register import column_letter
+from sheetsync.backends.google.picture import column_letter
 from sheetsync.engine import SyncReport, run_sync
 from sheetsync.testing.bulk import bulk_register, edit_one_percent
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from google_harness import GoogleHarness
 
-from sheetsync.backends.google.register import READ_PARAMS, SheetsRegister, quote_title
+from sheetsync.backends.google.picture import quote_title
+from sheetsync.backends.google.register import READ_PARAMS, SheetsRegister
 
 TAB = [
     ["ID", "Text", "Number", "Date", "Flag", "Formula"],

@@ -8,14 +8,14 @@ import pytest
 
 from sheetsync.backends.google import parse_spreadsheet_id
 from sheetsync.backends.google.body import Encoded, Request
-from sheetsync.backends.google.register import (
+from sheetsync.backends.google.picture import (
     _TabNow,
     cell_requests,
     column_letter,
     plan_cell_writes,
     quote_title,
-    state_requests,
 )
+from sheetsync.backends.google.register import state_requests
 from sheetsync.core.ports import CellWrite, RowRef, fingerprint_cells
 from sheetsync.errors import ConfigError
 

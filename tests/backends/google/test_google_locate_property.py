@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetsync.backends.google.register import _TabNow, plan_cell_writes
+from sheetsync.backends.google.picture import _TabNow, plan_cell_writes
 from sheetsync.core.ports import CellWrite, RowRef, fingerprint_cells
 
 HEADER = ["Check-in ID", "Client", "Treatment", "Treatment date", "Notes", "Check-in",
