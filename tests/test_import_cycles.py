@@ -16,10 +16,9 @@ import sheetsync
 PACKAGE = Path(sheetsync.__file__).parent
 
 # Cycles not removed yet, each tolerated (with any part of it) until it is gone; then its
-# entry must go too (the test says so). engine <-> synclog: issue 17, another change;
-# ports <-> dashboard: the DashboardRegister port names the Dashboard type.
+# entry must go too (the test says so). ports <-> dashboard: the DashboardRegister port
+# names the Dashboard type.
 KNOWN: list[frozenset[str]] = [
-    frozenset({"sheetsync.engine", "sheetsync.synclog"}),
     frozenset({"sheetsync.core.ports", "sheetsync.core.dashboard"}),
 ]
 # The fake Google's server dispatches to its services, which raise through it: a test
