@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -45,6 +49,7 @@ from sheetsync.core.ports import (
     Known,
     LooksAhead,
     Observation,
+    Paced,
     Register,
     RegisterSnapshot,
     SyncLogRegister,
@@ -122,11 +127,22 @@ class SyncReport:
     # The register read exactly as the last write left it and the calendar and mailbox
     # told nothing new: nothing was planned, since nothing could change (core.steady).
     steady: bool = False
+    # Events and drafts this run had no time left for (``sync --max-minutes``): what was
+    # made is recorded, and the next run goes on with these.
+    left: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def left_text(self) -> str:
+        """"1,240 drafts and 15 events left: the next run goes on", or ""."""
+        parts = [f"{n:,} {kind}{'' if n == 1 else 's'}"
+                 for kind, n in (("draft", self.left["draft"]), ("event", self.left["event"]))
+                 if n]
+        return f"{' and '.join(parts)} left: the next run goes on" if parts else ""
 
     @property
     def clean(self) -> bool:
         return not (self.rows_with_problems or self.failed or self.tab_problems
-                    or self.write_refused or self.notes)
+                    or self.write_refused or self.notes or self.left)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -146,6 +162,7 @@ class SyncReport:
             "notes": self.notes,
             "write_refused": self.write_refused or None,
             "steady": self.steady,
+            "left": {"events": self.left["event"], "drafts": self.left["draft"]},
             "digest": self.digest_json(),
             "problems": [
                 {"tab": r.tab, "row": r.row, "id": r.key, "problems": r.problems}
@@ -162,19 +179,27 @@ class SyncReport:
 
 
 def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_now,
-             accept_changes: bool = False, full: bool = False) -> SyncReport:
+             accept_changes: bool = False, full: bool = False,
+             max_minutes: float | None = None,
+             timer: Callable[[], float] = time.monotonic) -> SyncReport:
     """One sync. While it changes anything it holds the register's run lock
     (``core.lock``), so two syncs never act at once: the one that loses raises
     ``BusyError``. ``accept_changes`` lets through tabs the mass-change guard
     (``core.guard``) would hold. ``full`` plans every row even when the register reads
-    exactly as the last write left it (``core.steady``; ``sync --full``)."""
+    exactly as the last write left it (``core.steady``; ``sync --full``).
+    ``max_minutes`` (``sync --max-minutes``): stop making events and drafts in time for
+    the write to end the run within it, measured on ``timer`` (seconds); what is left is
+    reported (``SyncReport.left``) and the next run goes on."""
+    budget = _Budget(timer, None if max_minutes is None else timer() + max_minutes * 60.0
+                     - _reserve(max_minutes * 60.0))
     lock = None if dry_run else RunLockHandle(workspace.register, clock)
     ahead = [t for t in (workspace.calendar, workspace.mailbox) if isinstance(t, LooksAhead)]
     try:
         for target in ahead:  # their listings overlap the register's read (ports)
             target.look_ahead()
         with cyclic_gc_paused():  # see sheetsync.perf: 40% of a large sync's CPU
-            report = _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
+            report = _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full,
+                                budget=budget)
     except BaseException:
         # Not finished: it may have made events or drafts it never recorded. Its lock
         # stays, so the next run knows to look for them (core.lock, "leave").
@@ -191,8 +216,10 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
 
 def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                lock: RunLockHandle | None, accept_changes: bool,
-               second_pass: bool = False, full: bool = False) -> SyncReport:
+               second_pass: bool = False, full: bool = False,
+               budget: _Budget | None = None) -> SyncReport:
     """``full`` and ``second_pass`` (planned again at once) never take the steady way."""
+    budget = budget or _Budget(time.monotonic, None)
     progress.info("Reading %s", workspace.register.describe())
     snapshot = workspace.register.read()
     state = SyncState.from_rows(snapshot.state_rows)
@@ -236,19 +263,23 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     if lock is not None and any(s.change is not None for s in every_step) \
             and not lock.hold(snapshot):
         # Another sync wrote the register after our read: plan again from what it left.
-        return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
+        return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full,
+                          budget=budget)
     if isinstance(workspace.mailbox, FindsSentCopies):
         # After a run that did not finish, drafts it made may have been sent since: the
         # mailbox looks among sent mail before making them (only then: it costs calls).
         workspace.mailbox.look_for_sent_copies(lock is not None and lock.took_over)
-    results = {k: sent_in(parsed.settings.zone, r)
-               for k, r in _apply(workspace, every_step).items()}
+    applied, left = _apply(workspace, every_step, budget)
+    results = {k: sent_in(parsed.settings.zone, r) for k, r in applied.items()}
     for row_steps in steps.values():
         for step in row_steps:
             if step.change is None:
                 continue
             outcome = results.get(step.intent.key)
             kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
+            if step.intent.key in left:
+                report.left[kind] += 1  # no time left for it: the next run goes on
+                continue
             if outcome is not None and (outcome.sent_on is not None or outcome.deleted):
                 continue  # already sent by the owner or deleted by a person: nothing made
             if outcome is not None and outcome.ok:
@@ -263,7 +294,9 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     remember_new_rows(new_state, parsed.all_rows(), steps, today)
     failures = {k: r for k, r in results.items() if not r.ok}
     written_cells: dict[tuple[str, int], dict[int, str]] = {}
-    writes = _status_writes(parsed, plans, new_state, failures, report, written_cells)
+    writes = _status_writes(parsed, plans, new_state, failures, report, written_cells,
+                            waiting={s.intent.row_key for rs in steps.values() for s in rs
+                                     if s.intent.key in left})
     _fill_outcomes(report, parsed, plans, steps, failures)
 
     changed_state = new_state.content_rows() != stored
@@ -271,11 +304,12 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     if writes or changed_state or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):
             # Nothing was applied (the lock would be held already): safe to start over.
-            return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full)
+            return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full,
+                              budget=budget)
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
         forget_placed_rows(new_state, parsed.all_rows(), today)
-        settled = not (failures or parsed.tab_problems or any(
+        settled = not (failures or left or parsed.tab_problems or any(
             r.sent_on is not None or r.deleted for r in results.values()))
         # What this write leaves, for the next run's steady check (core.steady); a run
         # that did not settle everything leaves none, so the next one plans in full.
@@ -293,13 +327,15 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         # Drafts the owner had already sent turned up while creating (the last run did
         # not finish): plan once more with them recorded as sent, since a sent thank-you
         # counts as a contact and moves the partner's Next touch.
-        again = _sync_once(workspace, dry_run, clock, lock, accept_changes, second_pass=True)
+        again = _sync_once(workspace, dry_run, clock, lock, accept_changes, second_pass=True,
+                           budget=budget)
         again.created.update(report.created)
         again.updated.update(report.updated)
         return again
-    log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d",
-             sum(report.rows_read.values()), report.rows_with_problems,
-             dict(report.created), dict(report.updated), report.failed, report.cells_written)
+    log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d "
+             "left=%s", sum(report.rows_read.values()), report.rows_with_problems,
+             dict(report.created), dict(report.updated), report.failed, report.cells_written,
+             dict(report.left))
     return report
 
 
@@ -455,7 +491,83 @@ def _partner_contacts(state: SyncState) -> dict[str, dt.date]:
     return contacts
 
 
-def _apply(workspace: Workspace, steps: Sequence[Step]) -> dict[str, ChangeResult]:
+@dataclass(frozen=True)
+class _Budget:
+    """The time a run may spend: ``stop_at`` on ``timer`` is when the last batch of
+    events or drafts must have ended (None: no limit)."""
+
+    timer: Callable[[], float]
+    stop_at: float | None
+
+
+def _reserve(seconds: float) -> float:
+    """Seconds kept for the register's one write at the end of a capped run."""
+    return min(60.0, max(5.0, seconds * 0.05))
+
+
+class _Progress:
+    """Events and drafts made so far, for the progress line (cli/progress.py): counts,
+    and an ETA from the quota the targets still have to spend."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._lock = threading.Lock()
+        self._eta: dict[str, float] = {}
+
+    def tick(self, name: str, made: int, eta: float) -> None:
+        with self._lock:
+            self.done += made
+            self._eta[name] = eta
+            slowest = max(self._eta.values(), default=0.0)
+            progress.info("Making events and drafts: %d of %d", self.done, self.total,
+                          extra={"done": self.done, "total": self.total, "eta": slowest})
+
+
+def _slices(changes: list[Change], sliced: bool) -> list[list[Change]]:
+    """The changes in slices between which a run may stop or show progress: a
+    twentieth each, 50 to 500 (a slice is a few batches: round trips stay few)."""
+    if not sliced:
+        return [changes]
+    size = max(50, min(500, math.ceil(len(changes) / 20)))
+    return [changes[i:i + size] for i in range(0, len(changes), size)]
+
+
+def _apply_to(target: Any, changes: list[Change], budget: _Budget, tracker: _Progress
+              ) -> tuple[list[ChangeResult], list[Change]]:
+    """Apply ``changes`` to one calendar or mailbox, slice by slice while time is left:
+    (the results, the changes left for the next run)."""
+    paced = isinstance(target, Paced)
+    sliced = budget.stop_at is not None or progress.isEnabledFor(logging.INFO)
+    slices = _slices(changes, sliced)
+    results: list[ChangeResult] = []
+    name = target.describe()
+    progress.info("Updating %s: %d change%s", name, len(changes),
+                  "" if len(changes) == 1 else "s")
+    for i, part in enumerate(slices):
+        if budget.stop_at is not None:
+            need = target.seconds_for(part) if paced else 0.0
+            if budget.timer() + need > budget.stop_at:
+                return results, [c for rest in slices[i:] for c in rest]
+        try:
+            outcome = list(target.apply(part))
+        except Exception as exc:  # one failing service must not lose the rest of the run
+            log.warning("%s failed: %s", name, type(exc).__name__)
+            outcome = [ChangeResult(c.spec.key, False, error=f"{name} did not "
+                                    "answer; the next sync will try again", retry_later=True)
+                       for c in part]
+        results.extend(outcome)
+        rest = [c for later in slices[i + 1:] for c in later]
+        tracker.tick(name, len(part), target.seconds_for(rest) if paced and rest else 0.0)
+    return results, []
+
+
+def _apply(workspace: Workspace, steps: Sequence[Step], budget: _Budget | None = None
+           ) -> tuple[dict[str, ChangeResult], set[str]]:
+    """Apply every change: (results by intent key, keys of the changes left for the
+    next run). Calendar and mailbox spend separate quotas, so on paced backends (Google)
+    they work side by side; the local ones go one after the other."""
+    budget = budget or _Budget(time.monotonic, None)
     event_changes: list[Change] = []
     draft_changes: list[Change] = []
     for step in steps:
@@ -464,34 +576,44 @@ def _apply(workspace: Workspace, steps: Sequence[Step]) -> dict[str, ChangeResul
                 draft_changes.append(step.change)
             else:
                 event_changes.append(step.change)
+    jobs = [(changes, target) for changes, target in ((event_changes, workspace.calendar),
+                                                      (draft_changes, workspace.mailbox))
+            if changes]
+    tracker = _Progress(len(event_changes) + len(draft_changes))
+    if len(jobs) > 1 and all(isinstance(t, Paced) for _, t in jobs):
+        with ThreadPoolExecutor(max_workers=len(jobs),
+                                thread_name_prefix="sheetsync-apply") as pool:
+            futures = [pool.submit(_apply_to, target, changes, budget, tracker)
+                       for changes, target in jobs]
+            done = [f.result() for f in futures]
+    else:
+        done = [_apply_to(target, changes, budget, tracker) for changes, target in jobs]
     results: dict[str, ChangeResult] = {}
-    for changes, target in ((event_changes, workspace.calendar),
-                            (draft_changes, workspace.mailbox)):
-        if not changes:
-            continue
-        progress.info("Updating %s: %d change%s", target.describe(), len(changes),
-                      "" if len(changes) == 1 else "s")
-        try:
-            outcome = target.apply(changes)
-        except Exception as exc:  # one failing service must not lose the rest of the run
-            log.warning("%s failed: %s", target.describe(), type(exc).__name__)
-            outcome = [ChangeResult(c.spec.key, False, error=f"{target.describe()} did not "
-                                    "answer; the next sync will try again", retry_later=True)
-                       for c in changes]
+    left: set[str] = set()
+    for outcome, rest in done:
         for result in outcome:
             results[result.key] = result
-    return results
+        left.update(c.spec.key for c in rest)
+    return results, left
 
 
 def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: SyncState,
                    failures: dict[str, ChangeResult], report: SyncReport,
-                   written: dict[tuple[str, int], dict[int, str]]) -> list[CellWrite]:
+                   written: dict[tuple[str, int], dict[int, str]],
+                   waiting: set[str] | None = None) -> list[CellWrite]:
     """The cells to write, and into ``written`` where they are: (tab, row) -> column ->
-    text, for the steady record."""
+    text, for the steady record. Rows ``waiting`` for the next run (``--max-minutes``)
+    keep their cells until then, but for a new ID."""
     writes: list[CellWrite] = []
     for row in parsed.all_rows():
         cmap = parsed.columns[row.spec.name]
         texts: dict[str, str] = {}
+        if waiting and row.key in waiting:
+            if row.new_key and row.spec.id_column:
+                texts[row.spec.id_column] = row.key
+                report.ids_assigned += 1
+            _cell_writes(row, cmap, texts, writes, written)
+            continue
         problems = list(row.problems)
         plan = plans.get(row.key)
         if plan is not None:
@@ -509,15 +631,20 @@ def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: Syn
         if row.new_key and row.spec.id_column:
             texts[row.spec.id_column] = row.key
             report.ids_assigned += 1
-        for column, text in texts.items():
-            if column not in cmap.index:
-                continue
-            current = row.cells.get(column)
-            if text_of(current).strip() == text:
-                continue
-            writes.append(CellWrite(row.ref, cmap.header_text[column], text, current))
-            written.setdefault((row.tab, row.raw.number), {})[cmap.index[column]] = text
+        _cell_writes(row, cmap, texts, writes, written)
     return writes
+
+
+def _cell_writes(row: Any, cmap: Any, texts: dict[str, str], writes: list[CellWrite],
+                 written: dict[tuple[str, int], dict[int, str]]) -> None:
+    for column, text in texts.items():
+        if column not in cmap.index:
+            continue
+        current = row.cells.get(column)
+        if text_of(current).strip() == text:
+            continue
+        writes.append(CellWrite(row.ref, cmap.header_text[column], text, current))
+        written.setdefault((row.tab, row.raw.number), {})[cmap.index[column]] = text
 
 
 def _fill_outcomes(report: SyncReport, parsed: ParsedRegister, plans: dict[str, RowPlan],

@@ -151,3 +151,19 @@ def test_each_sync_gives_its_connections_back(tmp_path: Path, monkeypatch: pytes
     main(["init", "--local", str(folder)])
     assert main(["sync", "--config", str(folder / "sheetsync.toml"), "--quiet"]) == 0
     assert closed == ["closed"]
+
+
+def test_progress_bar_with_counts_and_an_eta_from_the_quota() -> None:
+    from sheetsync.cli.progress import bar, progress_line
+
+    assert bar(1_200, 3_000, 185.0) == \
+        "[########------------] 1,200 of 3,000 events and drafts, about 3 min left"
+    assert bar(3_000, 3_000, 0.0).endswith("3,000 of 3,000 events and drafts")
+    assert bar(10, 100, 42.0).endswith("about 42 s left")
+    tty = Terminal()
+    with progress_line(tty):
+        logging.getLogger("sheetsync.progress").info(
+            "Making events and drafts: %d of %d", 50, 200,
+            extra={"done": 50, "total": 200, "eta": 4000.0})
+    assert "[#####---------------] 50 of 200 events and drafts, about 67 min left" \
+        in tty.getvalue()

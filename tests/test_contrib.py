@@ -39,6 +39,9 @@ def test_services_run_real_commands(name: str) -> None:
     else:
         assert service["Type"] == "oneshot" and "TimeoutStartSec" in service
         assert service["SuccessExitStatus"].split() == ["1", "3"]
+        # It stops itself a minute inside the cap (sync --max-minutes).
+        cap = int(service["TimeoutStartSec"].removesuffix("min"))
+        assert args.max_minutes == cap - 1
 
 
 def test_timer_starts_the_service() -> None:
@@ -56,4 +59,5 @@ def test_crontab_lines_are_capped_locked_and_real() -> None:
         assert "flock -n" in command and "timeout -k 30s 8m" in command
         args = build_parser().parse_args(sheetsync_args(command.split(">>")[0]))
         assert args.command == "sync"
+        assert args.max_minutes == 7  # stops itself a minute inside "timeout 8m"
     assert "--quiet" in lines[0]

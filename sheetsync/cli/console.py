@@ -107,6 +107,8 @@ def log_line(report: SyncReport, source: str, now: dt.datetime | None = None) ->
         f"digest={digest}",
         f"cells={report.cells_written}",
         f"failed={report.failed}",
+        f"left_events={report.left['event']}",  # sync --max-minutes: for the next run
+        f"left_drafts={report.left['draft']}",
         f"steady={'yes' if report.steady else 'no'}",  # planning skipped (core.steady)
     ]
     return f"{moment} sheetsync {verb} {_quote(source)}: {' '.join(parts)}"
@@ -184,5 +186,7 @@ def show_report(report: SyncReport, source: str, out: TextIO, *, as_json: bool =
         out.write(table(report, source, wants_colour(out)))
         return
     out.write(log_line(report, source) + "\n")
+    if report.left:
+        out.write(f"  {report.left_text}\n")
     for line in attention_lines(report):
         out.write(f"  {line}\n")

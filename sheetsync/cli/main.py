@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--accept-changes", action="store_true",
                       help="sync tabs that changed a lot since the last sync (read as "
                            "empty, lost most rows or a column); without it they are held")
+    sync.add_argument("--max-minutes", type=_minutes, metavar="N",
+                      help="stop making events and drafts in time to end within N minutes "
+                           "(the register is written with all made so far; the next run "
+                           "goes on); use it under a cron or systemd runtime cap")
     sync.add_argument("--full", action="store_true",
                       help="plan every row even if the register reads exactly as the last "
                            "sync left it (normally such a run skips planning: nothing "
@@ -149,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(Path(args.dir))
         if args.command == "sync":
             return _sync(args.config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet,
-                         accept_changes=args.accept_changes, full=args.full)
+                         accept_changes=args.accept_changes, full=args.full,
+                         max_minutes=args.max_minutes)
     except UserError as exc:
         sys.stderr.write(f"sheetsync: {exc}\n")
         return int(exc.exit_code)
@@ -217,9 +222,24 @@ def _demo(folder: Path) -> int:
     return int(ExitCode.OK) if code == ExitCode.ROW_PROBLEMS else code
 
 
+def _minutes(text: str) -> float:
+    """``--max-minutes``: a number of minutes, at least 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number of minutes (for example 8 or 14)") from None
+    if not 1 <= value <= 24 * 60:
+        raise argparse.ArgumentTypeError(
+            f"{text} minutes: give 1 to 1440 (under cron, a minute or two less than the "
+            "job's runtime cap)")
+    return value
+
+
 def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
           quiet: bool = False, style: str = "auto",
-          accept_changes: bool = False, full: bool = False) -> int:
+          accept_changes: bool = False, full: bool = False,
+          max_minutes: float | None = None) -> int:
     from sheetsync.backends import open_workspace
     from sheetsync.cli.console import is_terminal, show_report
     from sheetsync.cli.progress import progress_line
@@ -233,7 +253,7 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
         with progress_line(sys.stderr, enabled=not (as_json or quiet) and (
                 style == "table" or is_terminal(sys.stdout))):
             report = run_sync(workspace, dry_run=dry_run, accept_changes=accept_changes,
-                              full=full)
+                              full=full, max_minutes=max_minutes)
     finally:
         _close(workspace)
     # A table for a person at a terminal, one log line under cron, JSON for scripts.

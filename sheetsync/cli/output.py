@@ -49,6 +49,8 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
         out.write(f"  Weekly digest      {digest_phrase(report)}\n")
     if report.failed:
         out.write(f"  Not done           {report.failed} (the next sync tries again)\n")
+    if report.left:
+        out.write(f"  Time limit         {report.left_text}\n")
     if report.writes_skipped:
         out.write(f"  Left alone         {report.writes_skipped} cells a person changed "
                   "meanwhile (the next sync catches up)\n")

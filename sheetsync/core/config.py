@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sheetsync.errors import ConfigError
 
@@ -33,6 +33,41 @@ class LocalConfig(BaseModel):
     sent: Path = Path("sent")
 
 
+# Google's per-minute quotas for a Cloud project created from May 2026 (README,
+# "Performance"): Sheets 60 read and 60 write requests per user, Calendar 600 requests
+# per user, Gmail 6,000 quota units per user. The least each may be: one request (Gmail:
+# its dearest call sheetsync makes, messages.get, 20 units).
+QUOTA_DEFAULTS = {"sheets_per_minute": 60, "calendar_per_minute": 600,
+                  "gmail_units_per_minute": 6000}
+QUOTA_LEAST = {"sheets_per_minute": 1, "calendar_per_minute": 1,
+               "gmail_units_per_minute": 20}
+QUOTA_MOST = 10_000_000
+
+
+class QuotaConfig(BaseModel):
+    """``[google.quotas]``: how fast sheetsync may spend each API's per-user quota."""
+
+    model_config = ConfigDict(extra="forbid")
+    sheets_per_minute: int = QUOTA_DEFAULTS["sheets_per_minute"]
+    calendar_per_minute: int = QUOTA_DEFAULTS["calendar_per_minute"]
+    gmail_units_per_minute: int = QUOTA_DEFAULTS["gmail_units_per_minute"]
+
+    @field_validator("sheets_per_minute", "calendar_per_minute", "gmail_units_per_minute",
+                     mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any, info: Any) -> int:
+        name = str(info.field_name)
+        least, default = QUOTA_LEAST[name], QUOTA_DEFAULTS[name]
+        what = "quota units" if name.startswith("gmail") else "requests"
+        if isinstance(value, bool) or not isinstance(value, int) or \
+                not least <= value <= QUOTA_MOST:
+            raise ValueError(
+                f"it must be a whole number of {what} a minute from {least:,} up, as in "
+                f"your Google Cloud project's quota page (Google's standard figure is "
+                f"{default:,}); it is {value!r}")
+        return value
+
+
 class GoogleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     spreadsheet: str = ""
@@ -42,6 +77,7 @@ class GoogleConfig(BaseModel):
     token: Path = Path("token.json")
     service_account_file: Path = Path("service-account.json")
     subject: str = ""
+    quotas: QuotaConfig = Field(default_factory=QuotaConfig)
 
 
 class Config(BaseModel):
@@ -94,8 +130,14 @@ def load_config(explicit: str | None = None, *, required: bool = True) -> Config
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(
+                f"{path}: there is no setting '{where}'.",
+                "Check its spelling; the README's 'Configuration' section lists the "
+                "settings.") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(
-            f"{path}: setting '{where}' is wrong: {first['msg']}.",
+            f"{path}: setting '{where}' is wrong: {message}.",
             "See the README's 'Configuration' section for the allowed settings.",
         ) from None
     return config.model_copy(update={"base_dir": path.resolve().parent, "path": path})

@@ -379,6 +379,15 @@ class FindsSentCopies(Protocol):
     def look_for_sent_copies(self, after_unfinished_run: bool) -> None: ...
 
 
+@runtime_checkable
+class Paced(Protocol):
+    """A calendar or mailbox that spends a rate quota (Google's per-minute quotas): it
+    tells how long the quota makes ``changes`` take from now, at the least. A sync
+    uses it for the ETA it shows and to stop in time (``sync --max-minutes``)."""
+
+    def seconds_for(self, changes: Sequence[Change]) -> float: ...
+
+
 @dataclass
 class Workspace:
     register: Register

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sheetsync.errors import ConfigError
 
 if TYPE_CHECKING:
+    from sheetsync.backends.google.pacer import Pacers
     from sheetsync.backends.google.retry import RetryPolicy
     from sheetsync.core.config import GoogleConfig
     from sheetsync.core.ports import Workspace
@@ -48,11 +49,12 @@ def parse_spreadsheet_id(text: str) -> str:
 
 
 def build_service(api: str, version: str, *, credentials: Any = None, http: Any = None,
-                  timeout: float = 120.0) -> Any:
+                  timeout: float = 120.0, pacers: Pacers | None = None) -> Any:
     """A google-api-python-client service from the bundled discovery document.
 
     ``http`` (an httplib2-like object, e.g. the fake's) wins; otherwise requests are
-    authorised with ``credentials`` over an ``httplib2.Http`` with a timeout.
+    authorised with ``credentials`` over an ``httplib2.Http`` with a timeout. With
+    ``pacers`` every request waits for its API's quota first (``pacer``).
     """
     from googleapiclient.discovery import build
 
@@ -62,7 +64,32 @@ def build_service(api: str, version: str, *, credentials: Any = None, http: Any 
 
         http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(
             timeout=timeout))
+    if pacers is not None:
+        from sheetsync.backends.google.pacer import PacedHttp
+
+        http = PacedHttp(http, pacers.for_api(api))
     return build(api, version, http=http, static_discovery=True, cache_discovery=False)
+
+
+def quota_project(credentials: Any) -> str:
+    """Which Cloud project's quota the credentials spend: a service account's project,
+    or the OAuth client's (each client belongs to one project)."""
+    for name in ("project_id", "quota_project_id", "client_id"):
+        value = getattr(credentials, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return "default"
+
+
+def pacers_for(config: GoogleConfig, credentials: Any, *, window: float = 60.0) -> Pacers:
+    """The shared pacers of the credentials' Cloud project, sized from [google.quotas]."""
+    from sheetsync.backends.google.pacer import shared_pacers
+
+    quotas = config.quotas
+    return shared_pacers(quota_project(credentials),
+                         sheets_per_minute=quotas.sheets_per_minute,
+                         calendar_per_minute=quotas.calendar_per_minute,
+                         gmail_units_per_minute=quotas.gmail_units_per_minute, window=window)
 
 
 def open_google_workspace(
@@ -73,12 +100,15 @@ def open_google_workspace(
     session: Any = None,
     http: Any = None,
     policy: RetryPolicy | None = None,
+    pacers: Pacers | None = None,
 ) -> Workspace:
     """The register, calendar and mailbox for ``config``.
 
     Tests and benchmarks inject the fake's ``session`` (gspread) and ``http``
     (google-api-python-client); without them the credentials are loaded (or given).
-    The workspace's namespace is the spreadsheet's ID.
+    The workspace's namespace is the spreadsheet's ID. Requests are paced by ``pacers``;
+    without injected transports by default, sized from ``[google.quotas]`` and shared
+    by every register of this process that uses the same Cloud project.
     """
     from sheetsync.backends.google.auth import describe_identity, load_credentials
     from sheetsync.backends.google.calendar import GoogleCalendar
@@ -88,6 +118,10 @@ def open_google_workspace(
     from sheetsync.core.ports import Workspace
 
     spreadsheet_id = parse_spreadsheet_id(config.spreadsheet)
+    if pacers is None and session is None and http is None:
+        credentials = credentials if credentials is not None else \
+            load_credentials(config, base_dir)
+        pacers = pacers_for(config, credentials)
     if credentials is None and (session is None or http is None):
         credentials = load_credentials(config, base_dir)
     policy = policy or RetryPolicy()
@@ -95,8 +129,14 @@ def open_google_workspace(
         "the signed-in Google account"
     register = SheetsRegister(spreadsheet_id, credentials=credentials, session=session,
                               policy=policy, identity=identity)
-    calendar_service = build_service("calendar", "v3", credentials=credentials, http=http)
-    gmail_service = build_service("gmail", "v1", credentials=credentials, http=http)
+    if pacers is not None:
+        from sheetsync.backends.google.pacer import pace_session
+
+        pace_session(register.http_client.session, pacers.sheets)
+    calendar_service = build_service("calendar", "v3", credentials=credentials, http=http,
+                                     pacers=pacers)
+    gmail_service = build_service("gmail", "v1", credentials=credentials, http=http,
+                                  pacers=pacers)
     account = config.subject if config.auth == "service_account" else ""
     mailbox = GmailMailbox(gmail_service, policy=policy, account=account)
 

@@ -4,6 +4,7 @@ Each part is described by a factory (a fresh ``HttpRequest`` per attempt) and wh
 is idempotent. Parts go out in batches of at most ``size`` through
 ``service.new_batch_http_request()``; parts that fail with a retryable fault are sent
 again (only those parts) after a backoff, within the policy's attempts and time budget.
+On a paced service (``pacer``) each batch holds what the quota lets go now.
 A part that outlasts the policy ends as ``RetryLater``; a real error ends as its exception.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sheetsync.backends.google.pacer import batch_size, pacer_of
 from sheetsync.backends.google.retry import Failure, RetryLater, RetryPolicy
 
 MAX_BATCH = 50
@@ -76,8 +78,13 @@ def run_batch(
     clock = policy.start()
     while pending:
         failures: dict[str, Failure] = {}
-        for start in range(0, len(pending), size):
-            chunk = pending[start:start + size]
+        start = 0
+        while start < len(pending):
+            # Under a pacer, as many as the quota lets go now (``pacer.batch_size``).
+            step = batch_size(service, by_key[pending[start]].factory(), size) \
+                if pacer_of(service) is not None else size
+            chunk = pending[start:start + step]
+            start += step
             _execute_chunk(service, [by_key[k] for k in chunk], outcomes)
             for key in chunk:
                 error = outcomes[key].error

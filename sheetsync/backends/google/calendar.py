@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.ahead import Ahead
+from sheetsync.backends.google.pacer import quota_seconds
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core.ports import Change, ChangeResult, EventSpec, Known, Observation, Presence
 
@@ -118,6 +119,10 @@ class GoogleCalendar:
 
     def _events(self) -> Any:
         return self._resources.get(self.service, "events")
+
+    def seconds_for(self, changes: Sequence[Change]) -> float:
+        """The least time Calendar's quota lets ``changes`` take (``ports.Paced``)."""
+        return quota_seconds(self.service, len(changes))
 
     def describe(self) -> str:
         if self.calendar_id == "primary":

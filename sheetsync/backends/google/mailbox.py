@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.ahead import Ahead
+from sheetsync.backends.google.pacer import quota_seconds
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core import messages
 from sheetsync.core.ports import Change, ChangeResult, DraftSpec, Known, Observation, Presence
@@ -92,6 +93,8 @@ class GmailMailbox:
         self._known_draft_ids: set[str] = set()
         # Gmail message id -> (Message-ID, X-Sheetsync-Key) of drafts already looked at.
         self._headers: dict[str, tuple[str, str]] = {}
+        # The same, of the drafts this run made (forgotten when the next run starts).
+        self._made: dict[str, tuple[str, str]] = {}
         # Set (look_for_sent_copies) when the last run did not finish (it left its run
         # lock): a create then also looks among the latest sent mail for a copy the owner
         # sent.
@@ -100,6 +103,7 @@ class GmailMailbox:
         self._listing: Ahead[dict[str, _Draft]] = Ahead()
 
     def look_ahead(self) -> None:
+        self._made.clear()
         self._listing.start(self._list_drafts, "drafts")
 
     def look_for_sent_copies(self, after_unfinished_run: bool) -> None:
@@ -112,6 +116,12 @@ class GmailMailbox:
     def _users(self, name: str) -> Any:
         """``service.users().drafts()`` and the like, built once."""
         return self._resources.get(self.service, "users", name)
+
+    def seconds_for(self, changes: Sequence[Change]) -> float:
+        """The least time Gmail's quota lets ``changes`` take (``ports.Paced``): a
+        drafts.create costs 10 units, a drafts.update 15 (``pacer``)."""
+        units = sum(15 if c.op == "update" else 10 for c in changes)
+        return quota_seconds(self.service, units)
 
     def describe(self) -> str:
         return f"Gmail drafts of {self.account}" if self.account else "Gmail drafts"
@@ -302,6 +312,12 @@ class GmailMailbox:
         outcomes = run_batch(self.service, parts, self.policy, what="Gmail")
         for key, outcome in outcomes.items():
             results[key] = self._result(key, targets.get(key), outcome)
+            # Its headers are known: a later apply (the engine applies in slices) need not
+            # read them to tell this draft is ours.
+            message = (outcome.response or {}).get("message", {}) or {} if outcome.ok else {}
+            if message.get("id"):
+                self._made[str(message["id"])] = (
+                    _search_id(specs[key].message_id).lower(), key)
         order = [c.spec.key for c in changes]
         return [results[k] for k in dict.fromkeys(order) if k in results]
 
@@ -320,7 +336,8 @@ class GmailMailbox:
             return _unsure(exc)
         known_ids = known_ids | self._known_draft_ids
         unknown = [d for d in listing.values()
-                   if d.draft_id not in known_ids and d.message_id not in self._headers]
+                   if d.draft_id not in known_ids and d.message_id not in self._headers
+                   and d.message_id not in self._made]
         if unknown:
             parts = [Part(d.message_id, self._headers_factory(d.message_id)) for d in unknown]
             outcomes = run_batch(self.service, parts, self.policy, what="Gmail")
@@ -341,7 +358,8 @@ class GmailMailbox:
         for draft in listing.values():
             if draft.draft_id in known_ids:
                 continue
-            header_id, key = self._headers.get(draft.message_id, ("", ""))
+            header_id, key = self._headers.get(draft.message_id) or \
+                self._made.get(draft.message_id, ("", ""))
             match = wanted.get(header_id) if header_id else None
             if match is None and key in keys:
                 match = key

@@ -27,6 +27,9 @@ Test API (all on the ``FakeGoogle`` instance):
   ``owner_edits_draft``, ``receive``, ``api_sends`` (drafts.send/messages.send calls).
 * ``faults.add(api=, method=, status=, times=, retry_after=, reason=, timeout=, applied=,
   in_batch=, skip=)``; ``faults.clear()``; ``faults.pending``.
+* ``quotas.enforce(window=, sheets_per_minute=, calendar_per_minute=,
+  gmail_units_per_minute=)``: Google's per-minute quotas (``quota.py``), sliding windows
+  of ``window`` seconds; ``quotas.exceeded`` counts every refusal by API.
 * ``before_request(hook)`` / ``remove_hook(hook)``: ``hook(FakeRequest)`` before each call.
 * ``calls`` (Counter of ``(api, discovery method id)``), ``round_trips`` (Counter of api),
   ``log`` (every FakeRequest), ``reset_counters()``.
@@ -35,6 +38,7 @@ Test API (all on the ``FakeGoogle`` instance):
 
 from .errors import ApiError
 from .faults import Fault, Faults
+from .quota import Quotas
 from .server import DEFAULT_OWNER, DEFAULT_TOKEN, CallCounter, FakeGoogle, FakeRequest
 
 __all__ = [
@@ -46,4 +50,5 @@ __all__ = [
     "FakeRequest",
     "Fault",
     "Faults",
+    "Quotas",
 ]

@@ -23,6 +23,7 @@ from . import batch as batch_mod
 from . import discovery
 from .errors import REASON_PHRASES, ApiError, FakeTimeout, bad_request
 from .faults import Faults
+from .quota import Quotas
 
 if TYPE_CHECKING:
     from .calendar import CalendarService
@@ -197,6 +198,8 @@ class FakeGoogle:
             scopes=set(scopes) if scopes is not None else None,
         )
         self.faults = Faults()
+        # Google's per-minute quotas; off until a test calls ``quotas.enforce()``.
+        self.quotas = Quotas()
         self.calls = CallCounter()
         self.round_trips: Counter[str] = Counter()
         # CPU seconds the fake spent serving requests (what Google's servers would spend):
@@ -375,6 +378,8 @@ class FakeGoogle:
                     raise FakeTimeout(f"fault: timeout on {spec.id}")
                 if not fault.timeout:
                     raise fault.error(api)
+            self.quotas.charge(api, spec.id, method.upper(),
+                               headers.get("authorization", ""))
             params = disc.parse_query(spec, query)
             params.update(path_params)
             payload = None
