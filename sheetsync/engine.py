@@ -581,11 +581,13 @@ def _apply(workspace: Workspace, steps: Sequence[Step], budget: _Budget | None =
             if changes]
     tracker = _Progress(len(event_changes) + len(draft_changes))
     if len(jobs) > 1 and all(isinstance(t, Paced) for _, t in jobs):
-        with ThreadPoolExecutor(max_workers=len(jobs),
+        # The mailbox in a thread of its own, the calendar in this one.
+        with ThreadPoolExecutor(max_workers=len(jobs) - 1,
                                 thread_name_prefix="sheetsync-apply") as pool:
             futures = [pool.submit(_apply_to, target, changes, budget, tracker)
-                       for changes, target in jobs]
-            done = [f.result() for f in futures]
+                       for changes, target in jobs[1:]]
+            done = [_apply_to(jobs[0][1], jobs[0][0], budget, tracker)]
+            done += [f.result() for f in futures]
     else:
         done = [_apply_to(target, changes, budget, tracker) for changes, target in jobs]
     results: dict[str, ChangeResult] = {}

@@ -38,3 +38,20 @@ def test_benchmark_measures_a_small_register() -> None:
     lines = bench.budget([result], {20: naive}, {})
     assert any("unchanged: 0 Sheets writes" in line for line in lines)
     assert any("planned in full (sync --full)" in line for line in lines)
+
+
+def test_benchmark_quota_mode_on_a_small_register() -> None:
+    """The default mode: Google's quotas enforced by the fake, windows scaled down; the
+    short profile CI runs (a tiny register, a 1 s minute, the naive baseline measured)."""
+    bench = load()
+    result = bench.quota_first_sync(10, window=1.0, latency=0.0, naive=True)
+    mine, naive = result["sheetsync"], result["naive"]
+    assert mine["failed"] == 0 and mine["events"] > 0 and mine["drafts"] > 0
+    assert sum(mine["refusals"].values()) == 0
+    assert naive["measured"] and naive["spent"]["sheets-write"] >= 30  # a cell per row
+    text = bench.quota_table([result])
+    assert "rows/tab" in text and "naive least" in text
+    assert bench.quota_budget([result])[0].startswith("[info]")  # not quota-bound
+    bound = bench.naive_quota_bound(10)
+    assert bound["least_minutes"] == naive["least_minutes"]
+    assert bench.quota_minutes({"calendar": 1500.0, "gmail": 100.0}) == (2.5, "calendar")

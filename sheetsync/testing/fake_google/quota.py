@@ -129,6 +129,9 @@ class Quotas:
     exceeded: Counter[str] = field(default_factory=Counter)
     spent: defaultdict[str, float] = field(  # units accepted, by API
         default_factory=lambda: defaultdict(float))
+    # ... and by quota: "sheets-read", "sheets-write", "calendar", "gmail".
+    spent_by_quota: defaultdict[str, float] = field(
+        default_factory=lambda: defaultdict(float))
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -141,7 +144,7 @@ class Quotas:
         sheets_per_minute: float | None = None,
         calendar_per_minute: float | None = None,
         gmail_units_per_minute: float | None = None,
-    ) -> Quotas:
+    ) -> None:
         """Turn quotas on, with per-user figures (per ``window`` seconds) if given."""
         self.enabled = True
         self.window = window
@@ -151,13 +154,13 @@ class Quotas:
             self.calendar.per_user = calendar_per_minute
         if gmail_units_per_minute is not None:
             self.gmail.per_user = gmail_units_per_minute
-        return self
 
     def reset(self) -> None:
         with self._lock:
             self._windows.clear()
             self.exceeded.clear()
             self.spent.clear()
+            self.spent_by_quota.clear()
 
     # ------------------------------------------------------------------- charging
     def charge(self, api: str, method_id: str, http_method: str, user: str) -> None:
@@ -182,6 +185,7 @@ class Quotas:
                 win.spent.append((now, cost))
                 win.total += cost
             self.spent[api] += cost
+            self.spent_by_quota[bucket] += cost
 
     def _cost(self, api: str, method_id: str, http_method: str
               ) -> tuple[str, Limit | None, float]:
