@@ -61,7 +61,7 @@ from sheetsync.core.reconcile import Step, absorb, decide, news_in, plan_steps, 
 from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
 from sheetsync.core.schema import normalise_header
-from sheetsync.core.state import SyncState
+from sheetsync.core.state import IDENTITY_ROWS, SyncState
 from sheetsync.core.status import column_texts, sync_status
 from sheetsync.core.steady import Overrides, SteadyRecord, plan_problems_of, register_digest
 from sheetsync.perf import cyclic_gc_paused
@@ -383,6 +383,8 @@ class _Steady:
     def matches(self, parsed: ParsedRegister) -> bool:
         if parsed.tab_problems or not parsed.state.steady:
             return False
+        if parsed.state.identity_rows() != [r for r in self.stored if r[0] in IDENTITY_ROWS]:
+            return False  # identity prints recorded this run (core.identity): write them
         record = SteadyRecord.from_json(parsed.state.steady)
         if record is None:
             return False

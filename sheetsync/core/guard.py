@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sheetsync.core.identity import check_identities
 from sheetsync.core.register import ParsedRegister, Row
 from sheetsync.core.schema import DATA_TABS, PARTNERS, REFERRALS
 from sheetsync.core.state import TabShape
@@ -83,6 +84,11 @@ def hold_mass_changes(parsed: ParsedRegister, *, accept: bool) -> list[str]:
             held[spec.name] = reason
         else:
             shapes[spec.name] = now
+    # IDs beside another row's data (core.identity): a row problem each, or many at once
+    # hold the tab.
+    for name, reason in check_identities(parsed, accept=accept, skip=set(held)).items():
+        held[name] = reason
+        shapes.pop(name, None)
     # Referrals name their partner: with Partners held they would all read as "partner not
     # found" and every status would be rewritten from that.
     if PARTNERS.name in held and REFERRALS.name in shapes:

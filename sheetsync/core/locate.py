@@ -11,18 +11,44 @@ rows) as a ``TabPicture``, and ``TabPicture.locate`` finds the row a ``RowRef`` 
   fingerprint); the read-time row number is only a hint, tried first.
 
 A row that cannot be found unambiguously is skipped with the reason; the next sync
-retries it. Pure: no I/O.
+retries it.
+
+Identity beside the ID. An ID says which row it is only while it sits beside that row's
+data: a sort of some columns only (a selection, or an Excel Table that does not cover the
+ID column), or data pasted or moved without its ID, leaves IDs beside other rows' data.
+So a row is also known by its identity cells (``IDENTITY_COLUMNS``: a partner's Name; a
+referral's Date, Partner and Client; a check-in's Client, Treatment and Treatment date),
+normalised (``identity_parts``):
+
+- at write time, the row holding an ID must still show the identity cells it had when
+  read (``RowRef.identity``), or nothing is written to it;
+- between syncs, ``core.identity`` compares every row with a keyed print of its identity
+  cells remembered in the state (``identity_print``: no client text is stored).
+
+Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sheetsync.core.headers import map_columns
 from sheetsync.core.ports import CellValue, RowRef, _cell_text, fingerprint_cells
-from sheetsync.core.schema import ALL_TABS, TabSpec, normalise_header
+from sheetsync.core.schema import ALL_TABS, CHECKINS, PARTNERS, REFERRALS, TabSpec, normalise_header
+
+# The cells that say which row a row is (schema column names, by tab).
+IDENTITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    PARTNERS.name: ("Name",),
+    REFERRALS.name: ("Date", "Partner", "Client"),
+    CHECKINS.name: ("Client", "Treatment", "Treatment date"),
+}
+# Hex characters of a row's remembered print, shared between its identity cells (so that
+# ``core.identity`` can tell which cell changed): 12 for a name, 4 a cell for three cells.
+PRINT_CHARS = 12
 
 
 def fold_name(text: str) -> str:
@@ -32,6 +58,54 @@ def fold_name(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
+
+
+def identity_text(value: CellValue) -> str:
+    """An identity cell as compared between reads: case, spaces and accents do not count,
+    a date is its day."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return fold_name(str(value))
+
+
+def identity_parts(tab: str, cells: Mapping[str, CellValue]) -> tuple[str, ...]:
+    """The normalised identity cells of a row of data tab ``tab`` (cells by schema
+    column name); () for a tab without identity columns."""
+    return tuple(identity_text(cells.get(c)) for c in IDENTITY_COLUMNS.get(tab, ()))
+
+
+def identity_digest(parts: Sequence[str]) -> str:
+    """A digest of identity parts, held in memory for one run (``RowRef.identity``)."""
+    return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def identity_print(secret: str, tab: str, parts: Sequence[str]) -> str:
+    """What the state remembers of a row's identity: a short hash of each part, keyed by
+    the state's own random ``secret`` (the same name gives different prints in every
+    register, so a print cannot be looked up in a list of names)."""
+    if not parts:
+        return ""
+    key = bytes.fromhex(secret)
+    chars = PRINT_CHARS // len(parts)
+    return "".join(
+        hashlib.blake2b(f"{tab}\x00{i}\x00{part}".encode(), key=key,
+                        digest_size=(chars + 1) // 2).hexdigest()[:chars]
+        for i, part in enumerate(parts))
+
+
+def print_parts(tab: str, value: str) -> tuple[str, ...]:
+    """A remembered print split into its identity cells' hashes."""
+    count = len(IDENTITY_COLUMNS.get(tab, ())) or 1
+    chars = PRINT_CHARS // count
+    return tuple(value[i * chars:(i + 1) * chars] for i in range(count))
 
 
 def key_text(value: CellValue) -> str:
@@ -78,6 +152,11 @@ class TabPicture:
         self.spec = spec if spec is not None else spec_for(title)
         self._keys: dict[int, dict[str, list[int]]] = {}
         self._prints: dict[str, list[int]] | None = None
+        self._identity_cols: dict[str, int] | None = None
+
+    # A backend whose write refuses as a whole when the register changed after the read
+    # (the local file) sets this False: its rows cannot have moved since.
+    checks_identity = True
 
     # -- what a backend provides --------------------------------------------------------
 
@@ -124,6 +203,21 @@ class TabPicture:
             self._prints = prints
         return sorted(self._prints.get(fingerprint, []))
 
+    def identity(self, number: int) -> str | None:
+        """The digest of row ``number``'s identity cells (``identity_digest``), or None
+        when this tab has none or a column is gone."""
+        if self._identity_cols is None:
+            spec = self.spec
+            names = IDENTITY_COLUMNS.get(spec.name, ()) if spec is not None else ()
+            index = map_columns(spec, self.title, self.header).index if spec else {}
+            self._identity_cols = {n: index[n] for n in names if n in index}
+            if not names or len(self._identity_cols) < len(names):
+                self._identity_cols = {}
+        if not self._identity_cols or self.spec is None:
+            return None
+        cells = {name: self.cell(number, col) for name, col in self._identity_cols.items()}
+        return identity_digest(identity_parts(self.spec.name, cells))
+
     def locate(self, ref: RowRef) -> int | str:
         """The sheet row number ``ref`` means in this picture, or why it is not found."""
         if ref.key and not ref.assign_key:
@@ -137,6 +231,11 @@ class TabPicture:
                 return f"no row holds {ref.key} any more (deleted?)"
             if len(rows) > 1:
                 return f"{len(rows)} rows hold {ref.key}; give each row its own ID"
+            if ref.identity and self.checks_identity:
+                now = self.identity(rows[0])
+                if now is not None and now != ref.identity:
+                    return (f"the row holding {ref.key} shows other data than when it was "
+                            "read (sorted meanwhile?); the next sync looks at it again")
             return rows[0]
         # A row without an ID yet: find it by what it held when it was read.
         if ref.number >= 2 and self.fingerprint(ref.number) == ref.fingerprint:

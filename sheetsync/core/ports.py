@@ -105,6 +105,8 @@ class RowRef:
     For a row that had no ID when read (``key`` is None, or ``assign_key`` is set), the
     backend looks for the row whose cells still match ``fingerprint`` (the row number is
     only a hint). A row it cannot find unambiguously is skipped: the next sync retries it.
+    ``identity`` is a digest of the row's identity cells as read (``core.locate``): the
+    row holding ``key`` at write time must still show them.
     """
 
     tab: str
@@ -113,6 +115,7 @@ class RowRef:
     fingerprint: str
     id_column: str | None = None
     assign_key: str | None = None
+    identity: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from sheetsync.core.fields import shown, text_of
 from sheetsync.core.headers import ColumnMap, find_tabs, map_columns
 from sheetsync.core.ids import format_row_id, row_id_number
-from sheetsync.core.locate import fold_name
+from sheetsync.core.locate import fold_name, identity_digest, identity_parts
 from sheetsync.core.newrows import adoptable, identity_of
 from sheetsync.core.ports import CellValue, RawRow, RegisterSnapshot, RowRef, fingerprint_cells
 from sheetsync.core.rows import (
@@ -200,7 +200,8 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
         # Inline _at: this runs for every cell of every data row.
         cells = {name: raw.cells[pos] if pos < width else None for name, pos in columns}
         ref = RowRef(cmap.title, key or None, raw.number,
-                     fingerprint_cells(raw.cells), spec.id_column)
+                     fingerprint_cells(raw.cells), spec.id_column,
+                     identity=identity_digest(identity_parts(spec.name, cells)) if key else "")
         rows.append(Row(cmap.title, spec, raw, key, ref, cells))
 
     # IDs: never reused. The counter remembers the highest number ever handed out.

@@ -28,6 +28,11 @@ STEADY_PER_CELL = MAX_STATE_CELL
 # ~25 characters an entry ("R-0001=" and a 16-digit identity, a space): a cell stays
 # within MAX_STATE_CELL.
 NEW_ROWS_PER_CELL = MAX_STATE_CELL // 25
+IDENTITY_KEY = "#identity key"
+IDENTITIES = "#identities"
+IDENTITY_ROWS = (IDENTITY_KEY, IDENTITIES)
+# ~22 characters an entry ("R-0001=" and a 12-digit print, a space).
+IDENTITIES_PER_CELL = MAX_STATE_CELL // 22
 
 ObjectKind = Literal["event", "draft"]
 ObjectStatus = Literal["active", "sent", "deleted"]
@@ -105,6 +110,10 @@ class SyncState:
     # What the last write left, for the next run's steady check (``core.steady``): JSON,
     # rewritten by every write, so like the last sync it is not part of the content.
     steady: str = ""
+    # Row ID -> a keyed print of the row's identity cells (``core.identity``; no client
+    # text), and the random key of those prints.
+    identities: dict[str, str] = field(default_factory=dict)
+    identity_key: str = ""
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -118,7 +127,8 @@ class SyncState:
 
     def copy(self) -> SyncState:
         return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
-                         self.write_token, dict(self.tabs), dict(self.new_rows), self.steady)
+                         self.write_token, dict(self.tabs), dict(self.new_rows), self.steady,
+                         dict(self.identities), self.identity_key)
 
     # ------------------------------------------------------------------ serialisation
 
@@ -147,11 +157,18 @@ class SyncState:
             rows.append([f"#tab {name}", str(shape.rows), "|".join(shape.columns), "", "", "",
                          "", ""])
         rows += _packed_new_rows(self.new_rows)
+        rows += self.identity_rows()
         for key in sorted(self.objects):
             r = self.objects[key]
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
                          r.basis])
         return rows
+
+    def identity_rows(self) -> list[list[str]]:
+        """The rows of the identity prints (``core.identity``) and their key."""
+        rows = [[IDENTITY_KEY, self.identity_key, "", "", "", "", "", ""]] \
+            if self.identity_key else []
+        return rows + _packed_identities(self.identities)
 
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:
@@ -187,6 +204,13 @@ class SyncState:
                     row_key, _, identity = entry.rpartition("=")
                     if row_key:
                         state.new_rows[row_key] = NewRowKey(cells[1], identity, cells[2])
+            elif key == IDENTITY_KEY:
+                state.identity_key = cells[1]
+            elif key == IDENTITIES:
+                for entry in cells[3].split():
+                    row_key, _, identity = entry.rpartition("=")
+                    if row_key:
+                        state.identities[row_key] = identity
             elif key.startswith("#new "):  # one row per ID, as earlier versions wrote
                 state.new_rows[key.removeprefix("#new ")] = NewRowKey(cells[1], cells[2],
                                                                       cells[3])
@@ -222,6 +246,20 @@ def _packed_new_rows(new_rows: dict[str, NewRowKey]) -> list[list[str]]:
         for start in range(0, len(entries), NEW_ROWS_PER_CELL):
             chunk = " ".join(entries[start:start + NEW_ROWS_PER_CELL])
             rows.append([NEW_ROWS, tab, day, chunk, "", "", "", ""])
+    return rows
+
+
+def _packed_identities(identities: dict[str, str]) -> list[list[str]]:
+    """``#identities | prefix | | ID=print ID=print ...``, ``IDENTITIES_PER_CELL`` to a
+    row, by ID prefix (one per tab)."""
+    groups: dict[str, list[str]] = {}
+    for key in sorted(identities):
+        groups.setdefault(key.partition("-")[0], []).append(f"{key}={identities[key]}")
+    rows: list[list[str]] = []
+    for prefix, entries in sorted(groups.items()):
+        for start in range(0, len(entries), IDENTITIES_PER_CELL):
+            chunk = " ".join(entries[start:start + IDENTITIES_PER_CELL])
+            rows.append([IDENTITIES, prefix, "", chunk, "", "", "", ""])
     return rows
 
 

@@ -28,6 +28,12 @@ class Harness(Protocol):
 
     def set_cell(self, title: str, number: int, column: str, value: CellValue) -> None: ...
 
+    def move_data(self, title: str, columns: list[str], order: list[int]) -> None:
+        """Move only ``columns``' values between the data rows, the rest stays: data row
+        ``i`` (0 is the first below the header) gets what row ``order[i]`` held (a sort
+        of a selection, or of an Excel Table that does not cover the ID column)."""
+        ...
+
     def live_events(self) -> dict[str, str]:
         """sheetsync key -> event start (ISO) for events still in the calendar."""
         ...
@@ -84,6 +90,17 @@ class MemoryHarness:
 
     def set_cell(self, title: str, number: int, column: str, value: CellValue) -> None:
         self.register.set(title, number, column, value)
+
+    def move_data(self, title: str, columns: list[str], order: list[int]) -> None:
+        rows = self.register.tabs[title]
+        for column in columns:
+            col = self._col(title, column)
+            for row in rows[1:]:
+                row.extend([None] * (col + 1 - len(row)))
+            values = [row[col] for row in rows[1:]]
+            for i, source in enumerate(order):
+                rows[1 + i][col] = values[source]
+        self.register.version += 1
 
     def live_events(self) -> dict[str, str]:
         return {k: s.start.isoformat() for k, s in self.ws.calendar.live().items()}  # type: ignore[attr-defined, union-attr]

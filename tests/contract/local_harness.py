@@ -83,6 +83,17 @@ class LocalHarness:
         ws.cell(row=number, column=header.index(column) + 1, value=value)  # type: ignore[attr-defined]
         self._save(wb)
 
+    def move_data(self, title: str, columns: list[str], order: list[int]) -> None:
+        wb, ws = self._edit(title)
+        header = [text_of(c.value) for c in ws[1]]  # type: ignore[index]
+        for column in columns:
+            col = header.index(column) + 1
+            cells = [ws.cell(row=2 + i, column=col) for i in range(len(order))]  # type: ignore[attr-defined]
+            values = [(c.value, c.number_format) for c in cells]
+            for cell, source in zip(cells, order, strict=True):
+                cell.value, cell.number_format = values[source]
+        self._save(wb)
+
     # --- the owner, in the calendar and mailbox -------------------------------------
 
     def _calendar(self) -> Calendar:

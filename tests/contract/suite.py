@@ -39,6 +39,15 @@ def three_checkins() -> dict[str, Any]:
                             **{"Client email": ""})])
 
 
+CLIENTS = ["Ann Avery", "Bea Brown", "Cy Cole", "Dee Dunn", "Eve East"]
+DATA = ["Date", "Direction", "Partner", "Client", "Reason", "Consent to share", "Status"]
+
+
+def five_referrals() -> dict[str, Any]:
+    return tables(partners=[PARTNER], referrals=[
+        referral(Client=c, Date=TODAY - dt.timedelta(days=i + 1)) for i, c in enumerate(CLIENTS)])
+
+
 def refused_whole(report: Any, harness: Harness, title: str, person_saw: list[list[str]]
                   ) -> bool:
     """A backend may refuse a write as a whole when a person changed the register
@@ -249,6 +258,78 @@ class BackendContract:
         harness.set_cell("Check-ins", 2, "Client", "Amira K. Khan")
         report = sync(ws)
         assert report.created["draft"] == 1 and report.created["event"] == 0
+
+    # ------------------------------------------------------- identity beside the ID
+
+    def test_rows_data_moved_without_their_ids_get_nothing_of_another_row(
+            self, harness: Harness) -> None:
+        """core.identity: two rows' data swapped without their IDs (a sort of a
+        selection) is a row problem on each, with nothing made, updated or written for
+        them; undone, they are as before."""
+        ws = harness.workspace(five_referrals())
+        sync(ws)
+        made = (harness.live_events(), harness.live_drafts())
+        harness.move_data("Referrals", DATA, [1, 0, 2, 3, 4])
+        report = sync(ws)
+        assert sum(report.created.values()) == sum(report.updated.values()) == 0
+        assert (harness.live_events(), harness.live_drafts()) == made
+        rows = by_id(harness.tab("Referrals"), "Referral ID")
+        for key in ("R-0001", "R-0002"):
+            assert "this ID was given to another row" in rows[key]["Sync status"]
+            assert "Undo" in rows[key]["Sync status"]
+        assert [rows[k]["Sync status"] for k in ("R-0003", "R-0004", "R-0005")] == ["OK"] * 3
+        assert not report.tab_problems
+        harness.move_data("Referrals", DATA, [1, 0, 2, 3, 4])  # Undo
+        undone = sync(ws)
+        assert sum(undone.created.values()) == sum(undone.updated.values()) == 0
+        assert undone.clean and (harness.live_events(), harness.live_drafts()) == made
+
+    def test_many_ids_beside_other_rows_data_hold_the_tab(self, harness: Harness) -> None:
+        ws = harness.workspace(five_referrals())
+        sync(ws)
+        made = (harness.live_events(), harness.live_drafts())
+        harness.move_data("Referrals", DATA, [4, 3, 2, 1, 0])  # sorted, IDs left behind
+        person_saw = harness.tab("Referrals")
+        report = sync(ws)
+        (problem,) = report.tab_problems
+        assert "Referrals" in problem and "sorted" in problem and "--accept-changes" in problem
+        assert sum(report.created.values()) == sum(report.updated.values()) == 0
+        assert (harness.live_events(), harness.live_drafts()) == made
+        assert harness.tab("Referrals") == person_saw
+        accepted = sync(ws, accept_changes=True)  # the new order is right, on purpose
+        assert not accepted.tab_problems and accepted.clean
+        assert not sync(ws).tab_problems
+
+    def test_one_identity_cell_corrected_is_the_same_row(self, harness: Harness) -> None:
+        ws = harness.workspace(five_referrals())
+        sync(ws)
+        harness.set_cell("Referrals", 2, "Client", "Ann Avery-Jones")  # a typo fixed
+        report = sync(ws)
+        assert report.clean
+        assert sum(report.created.values()) == 0
+        assert by_id(harness.tab("Referrals"), "Referral ID")["R-0001"]["Sync status"] == "OK"
+
+    def test_a_status_is_not_written_beside_data_that_moved_meanwhile(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(five_referrals())
+        sync(ws)
+        snapshot = ws.register.read()
+        referrals = snapshot.tab("Referrals")
+        assert referrals is not None
+        first = referrals.rows[0]
+        from sheetsync.core.locate import identity_digest, identity_parts
+
+        cells = dict(zip(referrals.header, first.cells, strict=False))
+        ref = RowRef("Referrals", "R-0001", first.number, "", "Referral ID",
+                     identity=identity_digest(identity_parts("Referrals", cells)))
+        harness.move_data("Referrals", DATA, [1, 0, 2, 3, 4])  # while the sync runs
+        person_saw = harness.tab("Referrals")
+        report = ws.register.write(snapshot, [CellWrite(ref, "Sync status", "moved!", "OK")],
+                                   [list(r) for r in snapshot.state_rows])
+        if refused_whole(report, harness, "Referrals", person_saw):
+            return
+        assert report.written == 0 and len(report.skipped) == 1
+        assert harness.tab("Referrals") == person_saw
 
     def test_dry_run_touches_nothing(self, harness: Harness) -> None:
         ws = harness.workspace(three_checkins())

@@ -33,9 +33,10 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import TableColumn
 
 from sheetsync.core.headers import map_columns
 from sheetsync.core.layout import (
@@ -179,6 +180,7 @@ def upgrade_register(path: Path, tables: Sequence[Table],
             continue
         existing.add(ws.title)
         _append_tool_columns(ws, tab, changes)
+        _extend_tables(ws, changes)
     _XlsxLayout(wb, layout).apply(changes, report_tabs=existing)
     if not changes.changed:
         wb.close()
@@ -346,6 +348,41 @@ def _append_tool_columns(ws: Any, tab: TabLayout, changes: LayoutChanges) -> Non
         ws.column_dimensions[get_column_letter(col)].width = column.width
     changes.add(ws.title, "added sheetsync's columns at the end: "
                 + listing([c.name for c in wanted]))
+
+
+def _extend_tables(ws: Any, changes: LayoutChanges) -> None:
+    """An Excel Table (ListObject) over the header row is made to cover every column up
+    to the last one with a header, sheetsync's included. Excel sorts and filters a Table's
+    own columns only: IDs and statuses outside it would stay where they are while the
+    rows' data moves, each ID beside another row's data (``core.identity`` catches that,
+    but only a Table that covers them keeps them together)."""
+    header = _header(ws)
+    last = len(header)
+    tables = list(ws.tables.values())
+    for table in tables:
+        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        if min_row != 1 or max_col >= last:
+            continue
+        names = header[max_col:last]
+        taken = {str(c.name).strip().casefold() for c in table.tableColumns}
+        folded = [n.strip().casefold() for n in names]
+        others = [t for t in tables if t is not table
+                  and range_boundaries(t.ref)[0] <= last and range_boundaries(t.ref)[2] > max_col]
+        if others or "" in folded or len(set(folded)) < len(folded) or taken & set(folded):
+            changes.add(ws.title, f"could not extend the Excel Table {table.displayName} over "
+                        f"the columns after it ({listing([n or '(no header)' for n in names])}"
+                        "): give each its own header (and no other Table there), then run "
+                        "'sheetsync init' again, or in Excel use Table Design > Resize Table")
+            continue
+        first_id = max((int(c.id) for c in table.tableColumns), default=0) + 1
+        for offset, name in enumerate(names):
+            table.tableColumns.append(TableColumn(id=first_id + offset, name=name))
+        ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last)}{max_row}"
+        table.ref = ref
+        if table.autoFilter is not None:
+            table.autoFilter.ref = ref
+        changes.add(ws.title, f"extended the Excel Table {table.displayName} over "
+                    f"{listing(names)}, so sorting or filtering it keeps them with their rows")
 
 
 # ------------------------------------------------------------------------ layout

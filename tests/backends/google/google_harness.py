@@ -94,6 +94,18 @@ class GoogleHarness:
         letter = column_letter(self.header(title).index(column))
         self.fake.sheets.set_cell(self.sid, title, f"{letter}{number}", value)
 
+    def move_data(self, title: str, columns: list[str], order: list[int]) -> None:
+        header = self.header(title)
+        sheet = self.fake.sheets.tab(self.sid, title)
+        with self.fake.lock:
+            for column in columns:
+                col = header.index(column)
+                cells = [sheet.get(1 + i, col) for i in range(len(order))]
+                for i, source in enumerate(order):
+                    sheet.ensure(1 + i, col)
+                    sheet.cells[1 + i][col] = cells[source]
+            self.fake.sheets._touch(self.fake.sheets.spreadsheet(self.sid))
+
     # --- the owner, in Calendar and Gmail --------------------------------------------
 
     def _events(self) -> dict[str, dict[str, Any]]:
