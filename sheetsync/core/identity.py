@@ -96,11 +96,11 @@ def _check_tab(parsed: ParsedRegister, spec: TabSpec, secret: str, made_for: set
     for key, value in recorded.items():
         owners[value].append(key)
     width = len(IDENTITY_COLUMNS[spec.name])
+    was_parts = {key: print_parts(spec.name, value) for key, value in recorded.items()}
+    now_parts = {key: print_parts(spec.name, value) for key, value in now.items()}
     # Each identity cell's hashes, as remembered and as now (for "came from another row").
-    was_cells = [Counter(print_parts(spec.name, v)[i] for v in recorded.values())
-                 for i in range(width)]
-    now_cells = [Counter(print_parts(spec.name, now[r.key])[i] for r in mine)
-                 for i in range(width)]
+    was_cells = [Counter(parts[i] for parts in was_parts.values()) for i in range(width)]
+    now_cells = [Counter(parts[i] for parts in now_parts.values()) for i in range(width)]
 
     drifted: dict[str, str] = {}  # ID -> its row problem
     edits: list[Row[Any]] = []  # one cell changed
@@ -110,8 +110,7 @@ def _check_tab(parsed: ParsedRegister, spec: TabSpec, secret: str, made_for: set
         if before is None or before == now[row.key] or row.new_key:
             continue
         others = [k for k in owners.get(now[row.key], []) if k != row.key]
-        old_parts = print_parts(spec.name, before)
-        new_parts = print_parts(spec.name, now[row.key])
+        old_parts, new_parts = was_parts[row.key], now_parts[row.key]
         changed = [i for i in range(width) if old_parts[i] != new_parts[i]]
         if others or len(changed) > 1:
             drifted[row.key] = _given_elsewhere(spec, row.key)

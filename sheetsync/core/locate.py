@@ -95,10 +95,11 @@ def identity_print(secret: str, tab: str, parts: Sequence[str]) -> str:
         return ""
     key = bytes.fromhex(secret)
     chars = PRINT_CHARS // len(parts)
-    return "".join(
-        hashlib.blake2b(f"{tab}\x00{i}\x00{part}".encode(), key=key,
-                        digest_size=(chars + 1) // 2).hexdigest()[:chars]
-        for i, part in enumerate(parts))
+    size = (chars + 1) // 2
+    blake2b = hashlib.blake2b
+    return "".join([blake2b(f"{tab}\x00{i}\x00{part}".encode(), key=key,
+                            digest_size=size).hexdigest()[:chars]
+                    for i, part in enumerate(parts)])
 
 
 def print_parts(tab: str, value: str) -> tuple[str, ...]:
