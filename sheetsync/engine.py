@@ -546,6 +546,8 @@ def _apply_to(target: Any, changes: list[Change], budget: _Budget, tracker: _Pro
     name = target.describe()
     progress.info("Updating %s: %d change%s", name, len(changes),
                   "" if len(changes) == 1 else "s")
+    if sliced:  # the ETA before the first batch: what the quota makes all of it take
+        tracker.tick(name, 0, target.seconds_for(changes) if paced else 0.0)
     for i, part in enumerate(slices):
         if budget.stop_at is not None:
             need = target.seconds_for(part) if paced else 0.0
