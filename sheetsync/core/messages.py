@@ -21,7 +21,14 @@ from typing import Any, cast
 
 from sheetsync.core.ports import DraftSpec
 
-KEY_HEADER = "X-Sheetsync-Key"
+# What sheetsync finds its drafts by, besides the Message-ID: the same opaque digest
+# (Gmail may give a sent message a Message-ID of its own). It names no row and no purpose:
+# the partner who receives the sent message learns nothing the Message-ID did not say.
+REF_HEADER = "X-Sheetsync-Ref"
+# Drafts made before carried their row's key in clear ("R-0001/thank-you"), which went to
+# the partner on sending. It is never written any more, and still read, so those drafts
+# are found (updated, never made again) after an upgrade.
+LEGACY_KEY_HEADER = "X-Sheetsync-Key"
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
@@ -33,10 +40,19 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 def message_id_for(namespace: str, key: str, domain: str) -> str:
-    """A deterministic Message-ID: the same row and purpose always give the same id."""
+    """A deterministic Message-ID: the same row and purpose always give the same id.
+    Its digest is keyed by the workspace's namespace (the spreadsheet's ID), so an
+    outsider cannot tell from it which row or purpose it was made for."""
     digest = hashlib.sha256(f"{namespace}\x00{key}".encode()).hexdigest()[:32]
     safe_domain = re.sub(r"[^A-Za-z0-9.-]", "", domain) or "sheetsync.invalid"
     return f"<{digest}.sheetsync@{safe_domain}>"
+
+
+def ref_of(message_id: str) -> str:
+    """The opaque reference in one of sheetsync's Message-IDs (its digest), or ""."""
+    local, _, _ = message_id.strip().strip("<>").partition("@")
+    digest, dot, tag = local.rpartition(".")
+    return digest.lower() if dot and tag == "sheetsync" and digest else ""
 
 
 def _address(name: str, email: str) -> Address:
@@ -50,7 +66,8 @@ def build_message(spec: DraftSpec, when: dt.datetime | None = None) -> EmailMess
     msg["To"] = _address(spec.to_name, spec.to_email)
     msg["Subject"] = one_line(spec.subject, 250)
     msg["Message-ID"] = spec.message_id
-    msg[KEY_HEADER] = one_line(spec.key)
+    if ref := ref_of(spec.message_id):
+        msg[REF_HEADER] = ref
     if when is not None:
         msg["Date"] = format_datetime(when)
     body = spec.body.replace("\r\n", "\n").replace("\r", "\n")
@@ -88,7 +105,8 @@ def _fast_message(spec: DraftSpec, when: dt.datetime | None) -> bytes:
     msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8",
                                                               header_name="Subject")
     msg["Message-ID"] = spec.message_id
-    msg[KEY_HEADER] = one_line(spec.key)
+    if ref := ref_of(spec.message_id):
+        msg[REF_HEADER] = ref
     if when is not None:
         msg["Date"] = format_datetime(when)
     return bytes(msg.as_bytes(policy=_CRLF))

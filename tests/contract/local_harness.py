@@ -15,6 +15,7 @@ from sheetsync.backends.local.mailbox import draft_file_name
 from sheetsync.backends.local.workbook import create_register
 from sheetsync.core.fields import text_of
 from sheetsync.core.ports import CellValue, Workspace
+from sheetsync.core.schema import STATE_TAB
 
 from .harness import trimmed
 
@@ -112,11 +113,23 @@ class LocalHarness:
         import email
         import email.policy
 
+        # A draft names no key (only an opaque reference): its file is named after it.
+        names = {draft_file_name(key): key for key in self._state_keys()}
         out = {}
         for path in sorted(self.drafts.glob("*.eml")):
             msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            out[str(msg["X-Sheetsync-Key"])] = str(msg["Subject"])
+            out[names.get(path.name, path.stem)] = str(msg["Subject"])
         return out
+
+    def _state_keys(self) -> list[str]:
+        wb = openpyxl.load_workbook(self.xlsx, read_only=True)
+        try:
+            if STATE_TAB not in wb.sheetnames:
+                return []
+            return [str(row[0]) for row in wb[STATE_TAB].iter_rows(values_only=True)
+                    if row and row[0] and not str(row[0]).startswith("#")]
+        finally:
+            wb.close()
 
     def send_draft(self, key: str, on: dt.date) -> None:
         source = self.drafts / draft_file_name(key)

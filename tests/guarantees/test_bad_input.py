@@ -30,7 +30,7 @@ ID_COLUMN = {"Partners": "Partner ID", "Referrals": "Referral ID", "Check-ins": 
 TOOL_COLUMNS = {spec.name: [c.name for c in spec.tool_columns]
                 for spec in (PARTNERS_SPEC, REFERRALS, CHECKINS)}
 # The headers a draft may carry, whatever the cells hold.
-DRAFT_HEADERS = {"from", "to", "subject", "message-id", "x-sheetsync-key", "date",
+DRAFT_HEADERS = {"from", "to", "subject", "message-id", "x-sheetsync-ref", "date",
                  "mime-version", "content-type", "content-transfer-encoding", "x-unsent"}
 
 

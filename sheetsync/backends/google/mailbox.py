@@ -15,8 +15,12 @@ Google refuses the ``q`` search parameter to tokens that hold the ``gmail.metada
   from its ``internalDate``; no thread, or no SENT message, means DELETED;
 - a create for which no draft id is known is first matched against the drafts sheetsync
   does not know yet (one paged ``drafts.list`` plus, once per Gmail message, a batched
-  ``messages.get(format=metadata)`` for their Message-ID and X-Sheetsync-Key headers); a
-  draft found that way is updated instead of duplicated.
+  ``messages.get(format=metadata)`` for their Message-ID and X-Sheetsync-Ref headers,
+  and the X-Sheetsync-Key that drafts made by earlier versions carry); a draft found that
+  way is updated instead of duplicated.
+
+What goes out with a sent draft names no row and no purpose: the Message-ID's digest and
+the X-Sheetsync-Ref header are the same opaque value (``core.messages``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ GONE_MESSAGE = "the draft is no longer in Gmail (sent or deleted)"
 # After a run that did not finish: how many of the latest sent messages are looked at for
 # a draft it made that the owner has sent since (cron runs minutes apart).
 SENT_LOOKBACK = 50
-METADATA_HEADERS = ["Message-ID", messages.KEY_HEADER]
+METADATA_HEADERS = ["Message-ID", messages.REF_HEADER, messages.LEGACY_KEY_HEADER]
 # All that is read from a draft Google answers with (create, update).
 ANSWER_FIELDS = "id,message(id,threadId)"
 
@@ -57,6 +61,44 @@ def _moment_of(message: dict[str, Any]) -> dt.datetime | None:
     except (TypeError, ValueError):
         return None
     return dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Whose:
+    """What a Gmail message says about whose it is."""
+
+    message_id: str  # its Message-ID header, without <>, lower case
+    ref: str  # its X-Sheetsync-Ref header (sheetsync's opaque reference)
+    legacy_key: str  # its X-Sheetsync-Key header (drafts made by earlier versions)
+
+    def names(self, message_id: str, key: str) -> bool:
+        """Is it the draft with this Message-ID (our own wanted one) and key?"""
+        wanted = _search_id(message_id).lower()
+        ref = messages.ref_of(message_id)
+        return bool(wanted and self.message_id == wanted) or bool(ref and self.ref == ref) \
+            or bool(self.legacy_key and self.legacy_key == key)
+
+
+def _whose(message: dict[str, Any]) -> _Whose:
+    return _Whose(_search_id(_header(message, "Message-ID")).lower(),
+                  _header(message, messages.REF_HEADER).strip().lower(),
+                  _header(message, messages.LEGACY_KEY_HEADER).strip())
+
+
+class _Wanted:
+    """The drafts a run is about to make, by each thing a message may name them by."""
+
+    def __init__(self, keys: Sequence[str], specs: dict[str, DraftSpec]) -> None:
+        self.by_id = {_search_id(specs[k].message_id).lower(): k for k in keys}
+        self.by_ref = {r: k for k in keys if (r := messages.ref_of(specs[k].message_id))}
+        self.keys = set(keys)
+
+    def key_of(self, whose: _Whose) -> str | None:
+        if whose.message_id and whose.message_id in self.by_id:
+            return self.by_id[whose.message_id]
+        if whose.ref and whose.ref in self.by_ref:
+            return self.by_ref[whose.ref]
+        return whose.legacy_key if whose.legacy_key in self.keys else None
 
 
 def _search_id(message_id: str) -> str:
@@ -91,10 +133,10 @@ class GmailMailbox:
         self.account = account
         # Draft ids sheetsync knows (from the last observe): not candidates for recovery.
         self._known_draft_ids: set[str] = set()
-        # Gmail message id -> (Message-ID, X-Sheetsync-Key) of drafts already looked at.
-        self._headers: dict[str, tuple[str, str]] = {}
+        # Gmail message id -> whose it says it is (``_Whose``), for drafts looked at.
+        self._headers: dict[str, _Whose] = {}
         # The same, of the drafts this run made (forgotten when the next run starts).
-        self._made: dict[str, tuple[str, str]] = {}
+        self._made: dict[str, _Whose] = {}
         # Set (look_for_sent_copies) when the last run did not finish (it left its run
         # lock): a create then also looks among the latest sent mail for a copy the owner
         # sent.
@@ -225,9 +267,7 @@ class GmailMailbox:
         ours: list[dict[str, Any]] = []
         for message in thread.get("messages", []) or []:
             labels = set(message.get("labelIds", []) or [])
-            header_id = _search_id(_header(message, "Message-ID")).lower()
-            key = _header(message, messages.KEY_HEADER).strip()
-            mine = bool(wanted and header_id == wanted) or key == item.key
+            mine = _whose(message).names(wanted, item.key)
             if "DRAFT" in labels and mine:
                 draft = drafts_by_message.get(str(message.get("id", "")))
                 if draft is not None:  # still a draft, under another draft id
@@ -316,8 +356,9 @@ class GmailMailbox:
             # read them to tell this draft is ours.
             message = (outcome.response or {}).get("message", {}) or {} if outcome.ok else {}
             if message.get("id"):
-                self._made[str(message["id"])] = (
-                    _search_id(specs[key].message_id).lower(), key)
+                mid = specs[key].message_id
+                self._made[str(message["id"])] = _Whose(
+                    _search_id(mid).lower(), messages.ref_of(mid), "")
         order = [c.spec.key for c in changes]
         return [results[k] for k in dict.fromkeys(order) if k in results]
 
@@ -345,24 +386,18 @@ class GmailMailbox:
                 outcome = outcomes[draft.message_id]
                 if outcome.ok:
                     message = outcome.response or {}
-                    self._headers[draft.message_id] = (
-                        _search_id(_header(message, "Message-ID")).lower(),
-                        _header(message, messages.KEY_HEADER).strip())
+                    self._headers[draft.message_id] = _whose(message)
                 elif outcome.error is not None and error_status(outcome.error) in (404, 410):
                     continue  # gone meanwhile (sent or deleted): cannot be a draft of ours
                 else:
                     return _unsure(outcome.error)
-        wanted = {_search_id(specs[k].message_id).lower(): k for k in creates}
-        keys = set(creates)
+        wanted = _Wanted(creates, specs)
         found: dict[str, _Draft] = {}
         for draft in listing.values():
             if draft.draft_id in known_ids:
                 continue
-            header_id, key = self._headers.get(draft.message_id) or \
-                self._made.get(draft.message_id, ("", ""))
-            match = wanted.get(header_id) if header_id else None
-            if match is None and key in keys:
-                match = key
+            whose = self._headers.get(draft.message_id) or self._made.get(draft.message_id)
+            match = wanted.key_of(whose) if whose is not None else None
             if match is not None and match not in found:
                 found[match] = draft
         return found
@@ -388,17 +423,14 @@ class GmailMailbox:
         ids = [str(m.get("id", "")) for m in data.get("messages", []) or []]
         parts = [Part(i, self._headers_factory(i)) for i in ids if i]
         outcomes = run_batch(self.service, parts, self.policy, what="Gmail") if parts else {}
-        wanted = {_search_id(specs[k].message_id).lower(): k for k in creates}
-        keys = set(creates)
+        wanted = _Wanted(creates, specs)
         found: dict[str, ChangeResult] = {}
         for message_id in ids:
             outcome = outcomes.get(message_id)
             if outcome is None or not outcome.ok:
                 continue  # one unreadable message: the rest still count
             message = outcome.response or {}
-            header_id = _search_id(_header(message, "Message-ID")).lower()
-            key = wanted.get(header_id) or (
-                k if (k := _header(message, messages.KEY_HEADER).strip()) in keys else None)
+            key = wanted.key_of(_whose(message))
             if key is not None and key not in found:
                 found[key] = ChangeResult(key, True, "", str(message.get("threadId", "")),
                                           sent_on=self._date_of(message),

@@ -15,10 +15,14 @@ from sheetsync.backends.google.picture import column_letter
 from sheetsync.backends.google.retry import RetryPolicy
 from sheetsync.core.config import GoogleConfig
 from sheetsync.core.fields import text_of
+from sheetsync.core.messages import message_id_for, ref_of
 from sheetsync.core.ports import CellValue, Workspace
+from sheetsync.core.schema import STATE_TAB
 from sheetsync.testing.fake_google import FakeGoogle
 
-KEY_HEADER = "X-Sheetsync-Key"
+# What each draft carries that tells sheetsync's drafts apart: an opaque reference (the
+# digest of its Message-ID), never the row's key (that would go to the partner).
+KEY_HEADER = "X-Sheetsync-Ref"
 
 
 def no_wait_policy(waits: list[float] | None = None) -> RetryPolicy:
@@ -57,6 +61,7 @@ class GoogleHarness:
         self.fake = fake or FakeGoogle(scopes=SCOPES)
         self.policy = policy or no_wait_policy()
         self.sid = ""
+        self._made: dict[str, str] = {}  # a draft's reference -> the key it was made for
 
     def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
         # A Python str in the tables is a text cell, as in the .xlsx: in Sheets that is a
@@ -71,7 +76,20 @@ class GoogleHarness:
             GoogleConfig(spreadsheet=f"https://docs.google.com/spreadsheets/d/{self.sid}/edit"),
             Path("."), session=self.fake.requests_session(), http=self.fake.http(),
             policy=self.policy)
+        self._spy_on_drafts(self.ws)
         return self.ws
+
+    def _spy_on_drafts(self, ws: Workspace) -> None:
+        """Remember which key each draft was made for: the draft names none (only an
+        opaque reference), and a run killed before recording it leaves no state."""
+        apply = ws.mailbox.apply
+
+        def spied(changes: Any) -> Any:
+            for change in changes:
+                self._made[ref_of(change.spec.message_id)] = change.spec.key
+            return apply(changes)
+
+        ws.mailbox.apply = spied  # type: ignore[method-assign]
 
     # --- staff, in the Sheet ---------------------------------------------------------
 
@@ -121,7 +139,22 @@ class GoogleHarness:
                 for k, e in self._events().items()}
 
     def _drafts(self) -> dict[str, dict[str, Any]]:
-        return {d["headers"].get(KEY_HEADER, ""): d for d in self.fake.gmail.draft_list()}
+        """Drafts by the key of the object they were made for (worked out from the keys
+        the state tab records: a draft itself names none)."""
+        refs = {ref_of(message_id_for(self.sid, k, "")): k for k in self._state_keys()}
+        refs.update(self._made)
+        out = {}
+        for d in self.fake.gmail.draft_list():
+            ref = d["headers"].get(KEY_HEADER, "")
+            out[refs.get(ref) or d["headers"].get("X-Sheetsync-Key") or ref] = d
+        return out
+
+    def _state_keys(self) -> list[str]:
+        if not any(s.title == STATE_TAB for s in self.fake.sheets.spreadsheets[self.sid].sheets):
+            return []
+        rows = self.fake.sheets.get_values(self.sid, STATE_TAB)
+        return [text_of(r[0]) for r in rows if r and text_of(r[0])
+                and not text_of(r[0]).startswith("#")]
 
     def live_drafts(self) -> dict[str, str]:
         return {k: d["subject"] for k, d in self._drafts().items()}

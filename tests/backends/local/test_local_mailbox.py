@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sheetsync.backends.local import EmlMailbox, draft_file_name
-from sheetsync.core.messages import message_id_for
+from sheetsync.core.messages import message_id_for, ref_of
 from sheetsync.core.ports import Change, DraftSpec, Known, Presence
 
 NOW = dt.datetime(2026, 11, 22, 9, 15, tzinfo=dt.timezone(dt.timedelta(hours=1)))
@@ -66,7 +66,8 @@ def test_create_writes_parseable_draft(box: EmlMailbox) -> None:
     assert message["X-Unsent"] == "1"
     assert message["Subject"] == s.subject
     assert message["To"].addresses[0].addr_spec == "carol@websterderm.example"
-    assert message["X-Sheetsync-Key"] == s.key
+    assert message["X-Sheetsync-Key"] is None  # the row's key never goes out
+    assert message["X-Sheetsync-Ref"] == ref_of(s.message_id) != ""
     assert message["Date"].datetime == NOW
     assert message.get_content().replace("\r\n", "\n") == s.body
     assert b"\r\n" in path.read_bytes()
