@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lay out a Google Sheet (its ID or URL, or 'new' to create one)")
     init.add_argument("--config", metavar="PATH", help="config file (Google)")
     init.add_argument("--sample", action="store_true", help="fill it with a sample register")
+    init.add_argument("--time-zone", metavar="ZONE",
+                      help="Google, new sheet: the clinic's time zone, e.g. America/New_York "
+                           "(asked on a terminal; default: Settings' Europe/London)")
+    init.add_argument("--locale", metavar="LOCALE",
+                      help="Google, new sheet: its locale, which decides how a typed "
+                           "03/04/2026 is read (en_GB: 3 April; en_US: March 4)")
+    init.add_argument("--service-account", metavar="KEY_FILE",
+                      help="Google: sign in with this service-account key (Workspace)")
+    init.add_argument("--subject", metavar="EMAIL",
+                      help="Google, service account: the address it acts as")
 
     demo = sub.add_parser("demo", help="create a sample local workspace and sync it")
     demo.add_argument("dir", nargs="?", default=DEFAULT_DEMO_DIR,
@@ -127,7 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init" and args.google:
             from sheetsync.cli.google_setup import init_google
 
-            return init_google(args.google, args.config, sys.stdout)
+            return init_google(args.google, args.config, sys.stdout,
+                               time_zone=args.time_zone, locale=args.locale,
+                               service_account=args.service_account, subject=args.subject,
+                               ask=_ask if sys.stdin.isatty() else None)
         if args.command == "init":
             return _init(Path(args.local), sample=args.sample)
         if args.command == "doctor":
@@ -184,6 +197,10 @@ def _output_closed() -> int:
                          "affected.\n")
         sys.stderr.flush()
     return int(ExitCode.OUTPUT_CLOSED)
+
+
+def _ask(question: str, suggestion: str) -> str:
+    return input(f"{question} [{suggestion}]: ")
 
 
 def _init(folder: Path, *, sample: bool) -> int:

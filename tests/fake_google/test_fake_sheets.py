@@ -263,3 +263,31 @@ def test_spreadsheets_create_and_drive_lookup(sheets_api: Any, gc: gspread.Clien
     sh = gc.open("Made by API")
     assert sh.id == made["spreadsheetId"]
     assert sh.get_lastUpdateTime().endswith("Z")
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("en_US", dt.date(2026, 3, 4)),
+                                                  ("en_GB", dt.date(2026, 4, 3))])
+def test_user_entered_dates_are_read_by_the_spreadsheets_locale(
+        gc: gspread.Client, fake: FakeGoogle, locale: str, expected: dt.date) -> None:
+    """As Google does (ValueInputOption USER_ENTERED: "as if the user typed them into the
+    UI"): a typed 03/04/2026 becomes a date serial by the sheet's locale, read back
+    unformatted as that serial; a column formatted yyyy-mm-dd shows what was understood."""
+    sid = fake.sheets.create_spreadsheet("R", {"Referrals": [["Date"]]},
+                                         time_zone="America/New_York", locale=locale)
+    sh = gc.open_by_key(sid)
+    assert sh.fetch_sheet_metadata()["properties"]["locale"] == locale
+    assert sh.fetch_sheet_metadata()["properties"]["timeZone"] == "America/New_York"
+    sh.batch_update({"requests": [{"repeatCell": {
+        "range": {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 0,
+                  "endColumnIndex": 1},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE",
+                                                        "pattern": "yyyy-mm-dd"}}},
+        "fields": "userEnteredFormat.numberFormat"}}]})
+    ws = sh.worksheet("Referrals")
+    ws.update([["03/04/2026"]], "A2", value_input_option="USER_ENTERED")
+    serial = ws.get("A2", **{"value_render_option": "UNFORMATTED_VALUE",
+                             "date_time_render_option": "SERIAL_NUMBER"})[0][0]
+    assert dt.date(1899, 12, 30) + dt.timedelta(days=serial) == expected
+    assert ws.get("A2")[0][0] == expected.isoformat()
+    ws.update([["03/04/2026"]], "A3", value_input_option="RAW")  # RAW: text, not a date
+    assert ws.get("A3", value_render_option="UNFORMATTED_VALUE")[0][0] == "03/04/2026"
