@@ -7,6 +7,13 @@ a program that edits it): an event of ours that is gone is reported as deleted (
 ``X-SHEETSYNC-MADE`` lines on the VCALENDAR remember every event sheetsync made, so a
 deleted one is never made again), and events a person added are kept exactly as they are.
 
+Long-past events move to an archive file beside it (``calendar-archive.ics`` for
+``calendar.ics``): when the file is rewritten, every event of ours that ended more than
+:data:`ARCHIVE_AFTER_DAYS` days ago goes there, with its ``X-SHEETSYNC-MADE`` line, so
+``calendar.ics`` stays small after years of use. The archive is a valid calendar of its
+own (import it like the other), and archived events still count as existing: never
+made again, never reported as deleted; one that must change comes back.
+
 The file is rewritten only when an event really changed, always in the same order
 (time zones, then events sorted by UID), so an unchanged sync leaves it byte-for-byte
 identical; DTSTAMP and SEQUENCE change only when an event's content does.
@@ -42,6 +49,11 @@ KEY_PROPERTY = "X-SHEETSYNC-KEY"
 # On the VCALENDAR: one line per event sheetsync ever made here, so an event a person
 # deleted is known as deleted even when a run cut off never recorded making it.
 MADE_PROPERTY = "X-SHEETSYNC-MADE"
+# Events of ours that ended more than this many days ago move to the archive file.
+ARCHIVE_AFTER_DAYS = 90
+ARCHIVE_SUFFIX = "-archive"
+_UID_LINE = re.compile(rb"^UID:(.*?)\r?$", re.MULTILINE)
+_TZID_LINE = re.compile(rb"^TZID:(.*?)\r?$", re.MULTILINE)  # a VTIMEZONE's own TZID
 # VTIMEZONE definitions list each change of offset between these dates.
 TZ_FIRST_DATE = dt.date(2000, 1, 1)
 TZ_LAST_DATE = dt.date(2045, 1, 1)
@@ -69,6 +81,13 @@ class IcsCalendar:
         self.path = Path(path)
         self.name = name
         self._clock = clock
+        self._archived: tuple[float, frozenset[str]] | None = None  # (mtime, UIDs)
+        self._touched: frozenset[str] = frozenset()  # events this apply writes: kept here
+
+    @property
+    def archive_path(self) -> Path:
+        """``calendar-archive.ics`` beside ``calendar.ics``."""
+        return self.path.with_name(f"{self.path.stem}{ARCHIVE_SUFFIX}{self.path.suffix}")
 
     def describe(self) -> str:
         return self.path.name
@@ -88,7 +107,7 @@ class IcsCalendar:
             uid = uid_for(item.remote_id) if item.remote_id else by_key.get(item.key, "")
             if uid not in events and item.key in by_key:
                 uid = by_key[item.key]
-            if uid in events:
+            if uid in events or self._is_archived(uid):
                 result[item.key] = Observation(
                     item.key, Presence.PRESENT, remote_id=uid.removesuffix(UID_SUFFIX)
                 )
@@ -106,6 +125,7 @@ class IcsCalendar:
             calendar = self._new_calendar()
         events = _events_by_uid(calendar)
         made = _made(calendar)
+        self._bring_back(changes, events)
         results: list[ChangeResult] = []
         dirty = False
         for change in changes:
@@ -177,6 +197,132 @@ class IcsCalendar:
             now = now.replace(tzinfo=dt.timezone.utc)
         return now.astimezone(dt.timezone.utc).replace(microsecond=0)
 
+    # ------------------------------------------------------------------------ archive
+
+    def _archived_uids(self) -> frozenset[str]:
+        """The UIDs in the archive file: a plain scan of its UID lines (no parsing), read
+        again only when the file changed."""
+        try:
+            mtime = self.archive_path.stat().st_mtime
+        except FileNotFoundError:
+            return frozenset()
+        except OSError as exc:
+            raise UserError(
+                f"The calendar archive {self.archive_path.name} could not be read "
+                f"({exc.strerror}).",
+                "Check that the account running sheetsync may read and write it.",
+            ) from exc
+        if self._archived is None or self._archived[0] != mtime:
+            data = self.archive_path.read_bytes().replace(b"\r\n ", b"").replace(b"\n ", b"")
+            uids = frozenset(m.decode("utf-8", "replace").strip()
+                             for m in _UID_LINE.findall(data))
+            self._archived = (mtime, uids)
+        return self._archived[1]
+
+    def _is_archived(self, uid: str) -> bool:
+        return bool(uid) and uid in self._archived_uids()
+
+    def _load_archive(self) -> ICalendar:
+        data = self.archive_path.read_bytes() if self.archive_path.exists() else b""
+        archive = None
+        if data.strip():
+            try:
+                archive = ICalendar.from_ical(data)
+            except Exception as exc:  # icalendar raises ValueError and friends
+                raise UserError(
+                    f"The calendar archive {self.archive_path.name} is damaged and cannot "
+                    f"be read ({exc}).",
+                    f"Restore {self.archive_path.name} from a backup, or move it away: "
+                    "sheetsync then starts a new one.",
+                ) from exc
+        if not isinstance(archive, ICalendar):
+            archive = self._new_calendar()
+            archive.pop("X-WR-CALNAME", None)
+            archive.add("X-WR-CALNAME", f"{self.name} (archive)")
+        return archive
+
+    def _bring_back(self, changes: Sequence[Change], events: dict[str, Event]) -> None:
+        """An archived event that a change is about is looked at (and updated) here, as
+        if it had never left; ``_archive_past`` then files it again, or keeps it here if
+        it is no longer long past."""
+        wanted = set()
+        for change in changes:
+            if isinstance(change.spec, EventSpec):
+                wanted.add(uid_for(change.spec.event_id))
+                if change.known is not None and change.known.remote_id:
+                    wanted.add(uid_for(change.known.remote_id))
+        self._touched = frozenset(wanted)
+        back = {uid for uid in wanted - set(events) if self._is_archived(uid)}
+        if back:
+            for uid, event in _events_by_uid(self._load_archive()).items():
+                if uid in back:
+                    events[uid] = event
+
+    def _archive_past(self, calendar: ICalendar, events: dict[str, Event]) -> None:
+        """Move events of ours that ended more than ARCHIVE_AFTER_DAYS ago (and their
+        X-SHEETSYNC-MADE lines) to the archive file, written before this one; an archived
+        event back here and no longer long past leaves the archive. Events this apply
+        writes stay here until the next write."""
+        cutoff = self._now().date() - dt.timedelta(days=ARCHIVE_AFTER_DAYS)
+        old = {uid: event for uid, event in events.items()
+               if uid.endswith(UID_SUFFIX) and uid not in self._touched
+               and event.get(KEY_PROPERTY) is not None
+               and (end := _end_day(event)) is not None and end < cutoff}
+        in_archive = self._archived_uids()
+        back = {uid for uid in events if uid in in_archive and uid not in old}
+        if not old and not back:
+            return
+        if back or set(old) & in_archive:
+            # Rare (an archived event changed): the archive is read and written whole.
+            archive = self._load_archive()
+            archived = _events_by_uid(archive)
+            for uid in back:  # brought back by a change and no longer long past
+                archived.pop(uid, None)
+            archived.update(old)
+            others = [c for c in archive.subcomponents if c.name != "VTIMEZONE"
+                      and not (c.name == "VEVENT" and isinstance(c, Event))]
+            zones = [c for c in archive.subcomponents if c.name == "VTIMEZONE"]
+            ordered = [archived[uid] for uid in sorted(archived)]
+            archive.subcomponents = [*_ordered_zones(zones, ordered), *ordered, *others]
+            self._write_archive(archive.to_ical(sorted=False))
+        else:
+            # Usual: new events are added at its end, without parsing what is there.
+            self._append_to_archive([old[uid] for uid in sorted(old)])
+        for uid in old:
+            del events[uid]
+        made = _made(calendar) - set(old)
+        calendar.pop(MADE_PROPERTY, None)
+        for uid in sorted(made):
+            calendar.add(MADE_PROPERTY, uid)
+
+    def _append_to_archive(self, events: Sequence[Event]) -> None:
+        """Add ``events`` (none of them in the archive yet) before its END:VCALENDAR, with
+        a VTIMEZONE for each time zone they use that it lacks."""
+        data = self.archive_path.read_bytes() if self.archive_path.exists() else b""
+        if not data.strip():
+            data = self._load_archive().to_ical(sorted=False)
+        end = data.rfind(b"END:VCALENDAR")
+        if end < 0 or data[end:].strip() != b"END:VCALENDAR":
+            self._load_archive()  # says what is wrong with it
+            raise UserError(f"The calendar archive {self.archive_path.name} does not end "
+                            "with END:VCALENDAR.",
+                            f"Restore {self.archive_path.name} from a backup, or move it "
+                            "away: sheetsync then starts a new one.")
+        present = {m.decode("utf-8", "replace").strip()
+                   for m in _TZID_LINE.findall(data.replace(b"\r\n ", b""))}
+        zones = [z for z in _ordered_zones([], events) if str(z.get("TZID", "")) not in present]
+        parts = [data[:end], *(z.to_ical() for z in zones), *(e.to_ical() for e in events),
+                 b"END:VCALENDAR\r\n"]
+        self._write_archive(b"".join(parts))
+
+    def _write_archive(self, payload: bytes) -> None:
+        def _write(handle: Any) -> None:
+            handle.write(payload)
+
+        atomic_write(self.archive_path, _write,
+                     mode_from=self.archive_path if self.archive_path.exists() else self.path)
+        self._archived = None
+
     # --------------------------------------------------------------------------- file
 
     def _new_calendar(self) -> ICalendar:
@@ -221,6 +367,7 @@ class IcsCalendar:
         return self._parse(data) if data else None
 
     def _save(self, calendar: ICalendar, events: dict[str, Event], original: bytes | None) -> None:
+        self._archive_past(calendar, events)
         made = _made(calendar) | {uid for uid in events if uid.endswith(UID_SUFFIX)}
         calendar.pop(MADE_PROPERTY, None)
         for uid in sorted(made):
@@ -238,6 +385,15 @@ class IcsCalendar:
             handle.write(payload)
 
         atomic_write(self.path, _write, mode_from=self.path)
+
+
+def _end_day(event: Event) -> dt.date | None:
+    """The day an event ends (its DTEND, else DTSTART), or None if it has neither."""
+    value: Any = event.get("DTEND") or event.get("DTSTART")
+    moment = getattr(value, "dt", None)
+    if isinstance(moment, dt.datetime):
+        return moment.date()
+    return moment if isinstance(moment, dt.date) else None
 
 
 def _when(spec: EventSpec) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime]:
