@@ -6,11 +6,14 @@ line for the report-back's outcome, and every template checked on every run."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from pathlib import Path
 from typing import Any
 
-from builders import PARTNER, TODAY, checkin, memory, referral, sync, tables
+from builders import NOON_UTC, PARTNER, TODAY, checkin, memory, referral, sync, tables
 
+from sheetsync.cli.preview import run_preview
 from sheetsync.core.plan import RowPlan
 from sheetsync.core.ports import DraftSpec
 from sheetsync.core.register import parse_register
@@ -19,6 +22,7 @@ from sheetsync.engine import DEFAULT_TREATMENT_ROWS
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.defaults import DEFAULT_TEMPLATES, OUTCOME_LINE, RETIRED_TEMPLATES
 from sheetsync.testing.memory import MemoryRegister
+from sheetsync.workspace.local_init import init_local
 
 DAY = dt.timedelta(days=1)
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -185,3 +189,25 @@ def test_built_in_templates_and_a_fresh_register_have_no_template_notes() -> Non
     ws, _ = memory(partners=[PARTNER], referrals=[referral(**SEEN)], checkins=[checkin()])
     assert sync(ws).notes == []
     assert DEFAULT_TEMPLATES  # every built-in was checked (template_check._in_use)
+
+
+# ---------------------------------------------------------------------- preview
+
+
+def test_preview_shows_the_new_texts(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    init_local(folder, sample=True, today=TODAY)
+
+    def preview(*target: str) -> str:
+        out = io.StringIO()
+        assert run_preview(str(folder / "sheetsync.toml"), target, out, clock=NOON_UTC) == 0
+        return out.getvalue()
+
+    report_back = preview("R-0003")
+    assert OUTCOME_LINE in report_back
+    aftercare = preview("C-0001")
+    letter = re.split(r"─{20,}", aftercare)[1]  # the text between the rules
+    assert not ISO.search(letter), letter
+    assert "your chemical peel" in letter or "your laser resurfacing" in letter \
+        or "your microneedling" in letter or "your facial" in letter \
+        or "your injectables" in letter or "your body sculpting" in letter
