@@ -83,15 +83,18 @@ def _check_tab(parsed: ParsedRegister, spec: TabSpec, secret: str, made_for: set
                accept: bool) -> str:
     state = parsed.state
     rows = _rows(parsed, spec.name)
-    prefix = spec.id_prefix
+    prefix = spec.id_prefix + "-"
     counts = Counter(row.key for row in rows)
-    # Rows whose ID this check can trust: one row each, shaped like this tab's IDs.
-    mine = [row for row in rows if counts[row.key] == 1
-            and row_id_number(prefix, row.key) is not None]
-    now = {row.key: identity_print(secret, spec.name, identity_parts(spec.name, row.cells))
+    # Rows whose ID this check can trust: one row each, shaped like this tab's IDs (one
+    # that is not was given a problem when read).
+    mine = [row for row in rows if counts[row.key] == 1 and row.key.startswith(prefix)
+            and row_id_number(spec.id_prefix, row.key) is not None]
+    name = spec.name
+    seen: dict[tuple[int, str], str] = {}
+    now = {row.key: identity_print(secret, name, identity_parts(name, row.cells), seen)
            for row in mine}
     recorded = {key: value for key, value in state.identities.items()
-                if row_id_number(prefix, key) is not None}
+                if key.startswith(prefix)}
     owners: dict[str, list[str]] = defaultdict(list)  # print -> IDs given it
     for key, value in recorded.items():
         owners[value].append(key)

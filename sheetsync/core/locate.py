@@ -63,6 +63,8 @@ def fold_name(text: str) -> str:
 def identity_text(value: CellValue) -> str:
     """An identity cell as compared between reads: case, spaces and accents do not count,
     a date is its day."""
+    if type(value) is str:  # most cells: inline fold_name's common case
+        return " ".join(value.casefold().split()) if value.isascii() else fold_name(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -79,7 +81,7 @@ def identity_text(value: CellValue) -> str:
 def identity_parts(tab: str, cells: Mapping[str, CellValue]) -> tuple[str, ...]:
     """The normalised identity cells of a row of data tab ``tab`` (cells by schema
     column name); () for a tab without identity columns."""
-    return tuple(identity_text(cells.get(c)) for c in IDENTITY_COLUMNS.get(tab, ()))
+    return tuple([identity_text(cells.get(c)) for c in IDENTITY_COLUMNS.get(tab, ())])
 
 
 def identity_digest(parts: Sequence[str]) -> str:
@@ -87,26 +89,34 @@ def identity_digest(parts: Sequence[str]) -> str:
     return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).hexdigest()
 
 
-def identity_print(secret: str, tab: str, parts: Sequence[str]) -> str:
+def identity_print(secret: str, tab: str, parts: Sequence[str],
+                   seen: dict[tuple[int, str], str] | None = None) -> str:
     """What the state remembers of a row's identity: a short hash of each part, keyed by
     the state's own random ``secret`` (the same name gives different prints in every
-    register, so a print cannot be looked up in a list of names)."""
+    register, so a print cannot be looked up in a list of names). ``seen`` keeps the
+    hashes of one run's parts (treatments, dates and partners repeat)."""
     if not parts:
         return ""
     key = bytes.fromhex(secret)
     chars = PRINT_CHARS // len(parts)
     size = (chars + 1) // 2
-    blake2b = hashlib.blake2b
-    return "".join([blake2b(f"{tab}\x00{i}\x00{part}".encode(), key=key,
-                            digest_size=size).hexdigest()[:chars]
-                    for i, part in enumerate(parts)])
+    seen = {} if seen is None else seen
+    out = []
+    for i, part in enumerate(parts):
+        found = seen.get((i, part))
+        if found is None:
+            found = seen[(i, part)] = hashlib.blake2b(
+                f"{tab}\x00{i}\x00{part}".encode(), key=key, digest_size=size
+            ).hexdigest()[:chars]
+        out.append(found)
+    return "".join(out)
 
 
 def print_parts(tab: str, value: str) -> tuple[str, ...]:
     """A remembered print split into its identity cells' hashes."""
-    count = len(IDENTITY_COLUMNS.get(tab, ())) or 1
-    chars = PRINT_CHARS // count
-    return tuple(value[i * chars:(i + 1) * chars] for i in range(count))
+    if len(IDENTITY_COLUMNS.get(tab, ())) == 3:
+        return value[:4], value[4:8], value[8:12]
+    return (value,)
 
 
 def key_text(value: CellValue) -> str:

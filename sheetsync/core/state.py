@@ -157,12 +157,13 @@ class SyncState:
             rows.append([f"#tab {name}", str(shape.rows), "|".join(shape.columns), "", "", "",
                          "", ""])
         rows += _packed_new_rows(self.new_rows)
-        rows += self.identity_rows()
         for key in sorted(self.objects):
             r = self.objects[key]
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
                          r.basis])
-        return rows
+        # After the objects: a row more of prints shifts only the few rows after it (the
+        # Google write rewrites the rows that differ by position).
+        return rows + self.identity_rows()
 
     def identity_rows(self) -> list[list[str]]:
         """The rows of the identity prints (``core.identity``) and their key."""
