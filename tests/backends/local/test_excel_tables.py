@@ -214,3 +214,22 @@ def test_sorting_only_the_data_columns_holds_the_tab(tmp_path: Path) -> None:
     assert sum(undone.created.values()) == sum(undone.updated.values()) == 0
     assert drafts_and_events(tmp_path) == before
     assert_nothing_attached_elsewhere(tmp_path, clients)
+
+
+def test_the_cli_holds_the_tab_with_exit_1_and_names_no_client(
+        tmp_path: Path, capsys: Any) -> None:
+    from sheetsync.cli.main import main
+    from sheetsync.errors import ExitCode
+
+    started(tmp_path)
+    sort_in_excel(tmp_path / "register.xlsx", "Referrals", "Client",
+                  columns=range(1, len(REFERRAL_HEADER) + 1))
+    capsys.readouterr()
+    config = str(tmp_path / "sheetsync.toml")
+    assert main(["sync", "--config", config]) == ExitCode.ROW_PROBLEMS
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert "Referrals" in said and "--accept-changes" in said
+    assert not any(name in said for name in CLIENTS)
+    assert main(["sync", "--config", config, "--json"]) == ExitCode.ROW_PROBLEMS
+    assert "given to" in capsys.readouterr().out
