@@ -11,6 +11,7 @@ of 429s.
 from __future__ import annotations
 
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,25 @@ def test_request_costs_follow_googles_tables() -> None:
     assert request_cost("sheets", "POST", sheets + ":batchUpdate") == ("write", 1.0)
     assert request_cost("sheets", "POST", sheets + "/developerMetadata:search") == \
         ("read", 1.0)
+
+
+def test_at_a_terminal_a_long_run_shows_a_bar_with_an_eta_from_the_quota() -> None:
+    import io
+
+    from sheetsync.cli.progress import progress_line
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    limits = dict(ROOMY, calendar_per_minute=10)
+    fake = FakeGoogle(scopes=SCOPES)
+    fake.quotas.enforce(window=WINDOW, **limits)
+    h = _workspace(fake, limits, paced=True, project="terminal")
+    tty = Terminal()
+    with progress_line(tty):
+        run_sync(h.ws, clock=NOON_UTC)
+    shown = tty.getvalue()
+    assert re.search(r"\] \d+ of 107 events and drafts, about \d+ s left", shown)
+    assert "] 107 of 107 events and drafts" in shown
+    assert dict(fake.quotas.exceeded) == {}
