@@ -173,3 +173,19 @@ def test_at_a_terminal_a_long_run_shows_a_bar_with_an_eta_from_the_quota() -> No
     assert re.search(r"\] \d+ of 107 events and drafts, about \d+ s left", shown)
     assert "] 107 of 107 events and drafts" in shown
     assert dict(fake.quotas.exceeded) == {}
+
+
+def test_a_rare_429_under_pacing_is_retried_after_its_retry_after() -> None:
+    """Another program spent the quota meanwhile: Google refuses a few parts with a
+    Retry-After; the retry policy waits that long, and the run makes everything."""
+    fake = FakeGoogle(scopes=SCOPES)
+    fake.quotas.enforce(window=WINDOW, **ROOMY)
+    h = _workspace(fake, ROOMY, paced=True, project="rare-429")
+    waits: list[tuple[float, str]] = []
+    h.policy.waits = waits
+    fake.faults.add(api="calendar", method="events.insert", status=429, times=3,
+                    retry_after=0.3, reason="rateLimitExceeded", in_batch=True)
+    report = run_sync(h.ws, clock=NOON_UTC)
+    assert report.failed == 0 and report.created["event"] == 57
+    assert any(seconds >= 0.3 for seconds, _ in waits)
+    assert not fake.faults.pending
