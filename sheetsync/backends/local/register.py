@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib.util
 import io
 import os
 import re
@@ -65,6 +64,7 @@ from sheetsync.synclog import SYNC_LOG_TAB
 from . import runlock
 from ._cells import cell_text, cell_value, clean_text
 from .dashboard import replace_dashboard
+from .keep import describe_warning, is_loss_warning, losses_in_package, refusal
 
 _READ_ATTEMPTS = 5
 
@@ -252,17 +252,6 @@ def _norm_state(rows: Iterable[Sequence[object]]) -> list[tuple[str, ...]]:
     return out
 
 
-# Parts of an .xlsx that openpyxl drops without a warning when it saves.
-_DROPPED_PARTS = (
-    ("xl/threadedComments/", "threaded comments (Excel 365 comments with replies)"),
-    ("xl/ctrlProps/", "form controls (check boxes, buttons)"),
-    ("xl/slicers/", "slicers"),
-    ("xl/timelines/", "timelines"),
-    ("xl/featurePropertyBag/", "in-cell check boxes"),
-    ("xl/richData/", "pictures in cells"),
-)
-
-
 class XlsxRegister:
     """A register kept in one .xlsx workbook (see the module docstring for the rules)."""
 
@@ -317,16 +306,20 @@ class XlsxRegister:
         wb = self._load(data, read_only=True)
         tabs: list[RawTab] = []
         state_rows: tuple[tuple[str, ...], ...] = ()
+        lost = losses_in_package(data)
         try:
-            with warnings.catch_warnings():
-                # Read-only sheets are parsed while iterating; what openpyxl would drop on
-                # save matters only to ``write``, which refuses then.
-                warnings.simplefilter("ignore")
+            with warnings.catch_warnings(record=True) as caught:
+                # Read-only sheets are parsed while iterating: openpyxl's warnings then say
+                # what a save would drop from that sheet (``keep``).
+                warnings.simplefilter("always")
                 for ws in wb.worksheets:
+                    del caught[:]
                     if ws.title == STATE_TAB:
                         state_rows = _read_state_rows(ws)
                     else:
                         tabs.append(_read_tab(ws))
+                    lost += [describe_warning(str(w.message), ws.title) for w in caught
+                             if is_loss_warning(str(w.message))]
         except RegisterShapeError:
             raise
         except Exception as exc:
@@ -337,6 +330,8 @@ class XlsxRegister:
             ) from exc
         finally:
             wb.close()
+        if lost:  # refused now, before a sync makes anything (``keep``)
+            raise RegisterShapeError(*refusal(self.path.name, lost, "nothing was changed"))
         return RegisterSnapshot(
             tabs=tuple(tabs),
             state_rows=state_rows,
@@ -561,8 +556,8 @@ class XlsxRegister:
                 ) from exc
         for warning in caught:
             text = str(warning.message)
-            if re.search(r"will be (removed|lost|discarded)|being dropped|It will be", text):
-                lost.append(_describe_openpyxl_loss(text))
+            if is_loss_warning(text):
+                lost.append(describe_warning(text).what)
         if lost:
             wb.close()
             things = "; ".join(dict.fromkeys(lost))
@@ -757,43 +752,4 @@ def _keep_state_tab_in_background(wb: Workbook, state: Worksheet) -> None:
 
 def _features_openpyxl_drops(data: bytes) -> list[str]:
     """Things in the package that openpyxl would silently leave out of the saved file."""
-    lost: list[str] = []
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            for prefix, label in _DROPPED_PARTS:
-                if any(n.startswith(prefix) for n in names):
-                    lost.append(label)
-            has_pillow = importlib.util.find_spec("PIL") is not None
-            for name in names:
-                if not (name.startswith("xl/drawings/") and name.endswith(".xml")):
-                    continue
-                if "/_rels/" in name:
-                    continue
-                xml = archive.read(name)
-                if b":sp>" in xml or b":sp " in xml or b":cxnSp" in xml:
-                    lost.append("shapes or text boxes")
-                if not has_pillow and (b":pic>" in xml or b":pic " in xml):
-                    lost.append("pictures (kept if the Pillow package is installed)")
-    except zipfile.BadZipFile:
-        return lost
-    return lost
-
-
-def _describe_openpyxl_loss(message: str) -> str:
-    lowered = message.lower()
-    if "data validation" in lowered:
-        return "dropdown lists stored in the Excel 2010 format (a list that points at another tab)"
-    if "conditional formatting" in lowered:
-        return "conditional formatting stored in the Excel 2010 format (data bars or icons)"
-    if "drawingml" in lowered or "shapes" in lowered:
-        return "shapes or drawings"
-    if "image" in lowered:
-        return "pictures"
-    if "merged" in lowered:
-        return "comments on merged cells"
-    if "sparkline" in lowered:
-        return "sparklines"
-    if "slicer" in lowered:
-        return "slicers"
-    return message.strip().splitlines()[0]
+    return [loss.what for loss in losses_in_package(data)]

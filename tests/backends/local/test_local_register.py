@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheetsync.backends.local import XlsxRegister, create_register
+from sheetsync.backends.local import register as local_register
 from sheetsync.backends.local.register import lock_files
 from sheetsync.core.ports import CellWrite, RegisterSnapshot, RowRef, fingerprint_cells
 from sheetsync.core.schema import STATE_TAB
@@ -496,21 +497,29 @@ def test_state_tab_created_when_missing(tmp_path: Path) -> None:
     assert wb.active.title == "Referrals"
 
 
-def test_features_openpyxl_would_drop_refuse_the_write(tmp_path: Path) -> None:
+def test_features_openpyxl_would_drop_refuse_the_write(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import zipfile
 
     path = make_register(tmp_path)
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("xl/threadedComments/threadedComment1.xml", "<ThreadedComments/>")
     reg = XlsxRegister(path)
-    snap = reg.read()
     before = path.read_bytes()
+    # Refused when read, before a sync makes anything (tests/backends/local/
+    # test_workbook_refusals.py); the write refuses too, as a last net.
+    with pytest.raises(RegisterShapeError, match="threaded comments"):
+        reg.read()
+    monkeypatch.setattr(local_register, "losses_in_package", lambda data: [])
+    snap = reg.read()
+    monkeypatch.undo()
     report = reg.write(snap, [by_key("R-0001")], snap.state_rows)
     assert report.refused is not None and "threaded comments" in report.refused
     assert path.read_bytes() == before
 
 
-def test_excel_2010_dropdowns_refuse_the_write(tmp_path: Path) -> None:
+def test_excel_2010_dropdowns_refuse_the_write(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """openpyxl drops x14 data validations (lists pointing at another tab) when it saves."""
     import zipfile
 
@@ -526,8 +535,12 @@ def test_excel_2010_dropdowns_refuse_the_write(tmp_path: Path) -> None:
         for name, data in parts.items():
             archive.writestr(name, data)
     reg = XlsxRegister(path)
-    snap = reg.read()
     before = path.read_bytes()
+    with pytest.raises(RegisterShapeError, match="the 'Referrals' tab holds dropdown"):
+        reg.read()
+    monkeypatch.setattr(local_register, "is_loss_warning", lambda text: False)
+    snap = reg.read()
+    monkeypatch.undo()
     report = reg.write(snap, [by_key("R-0001")], snap.state_rows)
     assert report.refused is not None and "dropdown" in report.refused
     assert path.read_bytes() == before
