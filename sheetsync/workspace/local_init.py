@@ -88,7 +88,13 @@ def init_local(folder: Path, *, sample: bool, today: dt.date) -> LocalInit:
     folder.mkdir(parents=True, exist_ok=True)
     tables = register_tables(today if sample else None)
     if register.exists():
-        result.changes = upgrade_register(register, register_tables(None), LAYOUT)
+        # A workspace id only for a register nothing was made for yet: an existing one
+        # keeps its namespace, so its events and drafts are found (workspace_id).
+        made = (folder / "calendar.ics").exists() or any(
+            (folder / sub).is_dir() and any((folder / sub).iterdir())
+            for sub in ("drafts", "sent"))
+        result.changes = upgrade_register(register, register_tables(None), LAYOUT,
+                                          give_id=not made)
         result.kept.append(register)
     else:
         create_register(register, tables, layout=LAYOUT)

@@ -19,6 +19,7 @@ from .calendar import IcsCalendar
 from .mailbox import EmlMailbox, draft_file_name
 from .register import XlsxRegister
 from .workbook import create_register
+from .workspace_id import namespace_of
 
 __all__ = [
     "EmlMailbox",
@@ -33,13 +34,15 @@ __all__ = [
 def open_local_workspace(register: Path, calendar: Path, drafts: Path, sent: Path) -> Workspace:
     """The local backend for a register file, a calendar file and two mail folders.
 
-    The namespace (mixed into event ids and Message-IDs) is the register's file name, so
-    it stays the same from run to run and from machine to machine.
+    The namespace (mixed into event ids and Message-IDs) is the workspace's own id, kept
+    in the register (``workspace_id``), so it stays the same from run to run and from
+    machine to machine and differs from every other workspace's; a register made before
+    ids keeps its file name as the namespace.
     """
     register = Path(register)
     return Workspace(
         register=XlsxRegister(register),
         calendar=IcsCalendar(Path(calendar)),
         mailbox=EmlMailbox(Path(drafts), Path(sent)),
-        namespace=f"local:{register.name}",
+        namespace=namespace_of(register),
     )

@@ -54,7 +54,7 @@ from sheetsync.core.layout import (
 )
 from sheetsync.core.ports import CellValue
 from sheetsync.core.schema import STATE_TAB, normalise_header
-from sheetsync.core.state import STATE_HEADER
+from sheetsync.core.state import STATE_HEADER, SyncState
 from sheetsync.errors import BusyError, RegisterShapeError
 
 from ._cells import cell_value, clean_text
@@ -66,6 +66,8 @@ from .register import (
     atomic_write,
     lock_files,
 )
+from .workspace_id import DEFINED_NAME as WORKSPACE_NAME
+from .workspace_id import give_workspace_id
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -113,6 +115,7 @@ def create_register(
                             if notes.get((title, name))})
     if default is not None:
         wb.remove(default)
+    give_workspace_id(wb)  # this workspace's own event ids and Message-IDs
     if layout:
         _XlsxLayout(wb, layout).apply(LayoutChanges(), report_tabs=set())
     state = wb.create_sheet(STATE_TAB)
@@ -132,7 +135,8 @@ def create_register(
 
 
 def upgrade_register(path: Path, tables: Sequence[Table],
-                     layout: Sequence[TabLayout] = LAYOUT) -> LayoutChanges:
+                     layout: Sequence[TabLayout] = LAYOUT, *,
+                     give_id: bool = False) -> LayoutChanges:
     """Add to an existing register only what ``layout`` has and it lacks.
 
     Missing tabs (with ``tables``' starting rows), sheetsync's own columns appended after
@@ -141,7 +145,9 @@ def upgrade_register(path: Path, tables: Sequence[Table],
     rewritten; a column that already has a check keeps it. Refuses (``BusyError``) while
     the workbook is open in Excel or LibreOffice or saved meanwhile, and
     (``RegisterShapeError``) when it holds things openpyxl would drop on saving. The save
-    is atomic; nothing is written when nothing is missing.
+    is atomic; nothing is written when nothing is missing. With ``give_id`` a register
+    that was never synced gets its workspace id (``workspace_id``); one that was keeps
+    its namespace, so its events and drafts are still found.
     """
     path = Path(path)
     register = XlsxRegister(path)
@@ -182,6 +188,11 @@ def upgrade_register(path: Path, tables: Sequence[Table],
         _append_tool_columns(ws, tab, changes)
         _extend_tables(ws, changes)
     _XlsxLayout(wb, layout).apply(changes, report_tabs=existing)
+    state = SyncState.from_rows(snapshot.state_rows)
+    if give_id and not (state.objects or state.last_sync) and give_workspace_id(wb):
+        changes.add("Workbook", "gave this workspace its own id (hidden name "
+                    f"{WORKSPACE_NAME}), so its events and drafts never mix with another "
+                    "workspace's")
     if not changes.changed:
         wb.close()
         return changes
