@@ -23,6 +23,7 @@ careful in this order:
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import hashlib
 import io
@@ -501,6 +502,7 @@ class XlsxRegister:
                     SkippedWrite(write, "the cell is part of merged cells; unmerge it")
                 )
                 continue
+            _take_column_format(ws, cell)
             _set_text(cell, new_text)
             report.written += 1
             changed = True
@@ -690,6 +692,16 @@ def _find_sheet(wb: Workbook, title: str) -> Worksheet | None:
 
 def _cell_is_text_or_empty(value: CellValue) -> bool:
     return value is None or isinstance(value, str)
+
+
+def _take_column_format(ws: Worksheet, cell: Any) -> None:
+    """A cell without a format of its own takes its column's (wrapped text in sheetsync's
+    status columns), as a cell typed into that column in Excel does."""
+    if cell.has_style:
+        return
+    dim = ws.column_dimensions.get(cell.column_letter)
+    if dim is not None and dim.has_style:
+        cell._style = copy.copy(dim._style)
 
 
 def _set_text(cell: Any, text: str) -> None:

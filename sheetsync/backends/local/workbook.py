@@ -455,6 +455,9 @@ class _XlsxLayout:
         highlights = [h.label for h in tab.highlights
                       if h.column in place.columns and self._add_highlight(place, h)]
         marked = [c.name for c, col in present if c.tool_owned and self._mark_tool(ws, c, col)]
+        wrapped = [c.name for c, col in present if c.tool_owned and c.name != tab.spec.id_column
+                   and _wrap_column(ws, col)]
+        marked += [name for name in wrapped if name not in marked]
         return describe_additions(froze=froze, dropdowns=dropdowns, dates=dates,
                                   highlights=highlights, marked=marked, notes=noted)
 
@@ -567,6 +570,23 @@ class _XlsxLayout:
         if self._add_check(ws, col, prompt):
             changed = True
         return changed
+
+
+def _wrap_column(ws: Any, col: int) -> bool:
+    """Wrap text in one of sheetsync's status columns, so staff can read a long status
+    without widening the column: the column's own format (which a cell sheetsync writes
+    later takes, as a cell typed there in Excel does) and the cells already in it.
+    False when it wrapped already."""
+    changed = False
+    dim = ws.column_dimensions[get_column_letter(col)]
+    if not dim.alignment.wrap_text:
+        dim.alignment = Alignment(wrap_text=True, vertical="top")
+        changed = True
+    for (row, c), cell in list(ws._cells.items()):
+        if c == col and row >= 2 and not cell.alignment.wrap_text:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            changed = True
+    return changed
 
 
 def _clip(text: str, limit: int) -> str:

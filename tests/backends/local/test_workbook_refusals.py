@@ -252,3 +252,23 @@ def test_a_windows_metafile_picture_is_refused(tmp_path: Path) -> None:
     edit_package(register, as_emf)
     with pytest.raises(RegisterShapeError, match="WMF/EMF"):
         XlsxRegister(register).read()
+
+
+def test_status_columns_wrap_text(tmp_path: Path) -> None:
+    """Staff can read a long status without widening the column (issue 17, small things):
+    sheetsync's status columns wrap text, in the cells a sync wrote too."""
+    folder = workspace(tmp_path)
+    assert main(["sync", "--config", str(folder / "sheetsync.toml")]) == ExitCode.ROW_PROBLEMS
+    wb = openpyxl.load_workbook(folder / "register.xlsx")
+    for tab, status_columns, id_column in (
+            ("Partners", ("Next touch", "Sync status"), "Partner ID"),
+            ("Referrals", ("Thank-you", "Follow-up", "Sync status"), "Referral ID"),
+            ("Check-ins", ("Check-in", "Aftercare", "Sync status"), "Check-in ID")):
+        ws = wb[tab]
+        header = {c.value: c.column_letter for c in ws[1]}
+        for name in status_columns:
+            letter = header[name]
+            assert ws.column_dimensions[letter].alignment.wrap_text, (tab, name)
+            written = [c for c in ws[letter][1:] if c.value]
+            assert written and all(c.alignment.wrap_text for c in written), (tab, name)
+        assert not any(c.alignment.wrap_text for c in ws[header[id_column]][1:])
