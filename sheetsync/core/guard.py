@@ -25,6 +25,9 @@ MIN_ROWS_FOR_FRACTION = 10
 KEEP_FRACTION = 0.5
 
 ACCEPT = "run 'sheetsync sync --accept-changes' once"
+# Columns no rule reads (REGISTER.md: "free text, never read by rules"): losing one (a
+# header merged over, a column deleted) changes nothing sheetsync does, so it holds nothing.
+UNREAD_COLUMNS = frozenset({"Notes"})
 
 
 def _rows(parsed: ParsedRegister, name: str) -> list[Row[Any]]:
@@ -46,7 +49,7 @@ def _clear(parsed: ParsedRegister, name: str) -> None:
 
 def mass_change(title: str, before: TabShape, now: TabShape) -> str:
     """Why a tab must be held, or "" when its change is ordinary."""
-    lost = [c for c in before.columns if c not in now.columns]
+    lost = [c for c in before.columns if c not in now.columns and c not in UNREAD_COLUMNS]
     if lost:
         names = ", ".join(f"'{c}'" for c in lost)
         plural = "s" if len(lost) > 1 else ""

@@ -5,6 +5,7 @@ column is not synced (nothing in it is rewritten) until it is restored or accept
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from builders import NOON_UTC, PARTNER, TODAY, checkin, referral, tables
 from contract.harness import Harness, MemoryHarness
 from contract.local_harness import LocalHarness
 from google_harness import GoogleHarness
+from openpyxl.utils import get_column_letter
 
 from sheetsync.cli.main import main
 from sheetsync.core.state import SyncState
@@ -160,3 +162,32 @@ def test_new_register_and_growing_tabs_are_never_held() -> None:
         h.insert_row("Check-ins", 2, ["", f"New {i}", "", "", "Facial",
                                       TODAY.isoformat()])
     assert not sync(ws).tab_problems
+
+
+def test_a_header_merged_over_a_column_no_rule_reads_holds_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Staff merge the Owner header over Notes (issue 17, item 8): Notes is free text no
+    rule reads, so the tab syncs on; a column a rule reads still holds it."""
+    folder = tmp_path / "ws"
+    assert main(["init", "--local", str(folder), "--sample"]) == 0
+    config = str(folder / "sheetsync.toml")
+    assert main(["sync", "--config", config]) == 1  # the sample's deliberate bad rows
+    capsys.readouterr()
+    register = folder / "register.xlsx"
+
+    def merge(tab: str, first: str, last: str) -> None:
+        wb = openpyxl.load_workbook(register)
+        ws = wb[tab]
+        header = [c.value for c in ws[1]]
+        ws.merge_cells(f"{get_column_letter(header.index(first) + 1)}1:"
+                       f"{get_column_letter(header.index(last) + 1)}1")
+        wb.save(register)
+
+    merge("Partners", "Owner", "Notes")
+    assert main(["sync", "--json", "--config", config]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["tab_problems"] == [] and report["rows_read"]["Partners"] == 14
+    merge("Check-ins", "Client", "Client email")  # a column the rules read
+    assert main(["sync", "--json", "--config", config]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert any("lost the column 'Client email'" in p for p in report["tab_problems"])
