@@ -27,12 +27,27 @@ CellValue = Union[str, int, float, bool, dt.datetime, dt.date, None]  # noqa: UP
 # ---------------------------------------------------------------------------- register
 
 
+class NotSaved(str):
+    """In ``RawRow.computed``: a formula that was never calculated, so the file holds no
+    value for it (a workbook written by a program, never opened in Excel)."""
+
+
+NOT_SAVED = NotSaved("")
+
+
 @dataclass(frozen=True)
 class RawRow:
     """One non-header row as read: ``number`` is its 1-based sheet row at read time."""
 
     number: int
     cells: tuple[CellValue, ...]
+    # What staff see where a cell holds something else (``cells`` stay what the cells
+    # hold: fingerprints and write-time checks compare those). ``links``: a cell's mailto:
+    # address (position -> address), e.g. an Email cell showing "Email Carol";
+    # ``computed``: a formula's value as last calculated and saved with the file
+    # (position -> value), None when it was never calculated. Google gives both already.
+    links: tuple[tuple[int, str], ...] = ()
+    computed: tuple[tuple[int, CellValue], ...] = ()
 
     @property
     def is_blank(self) -> bool:

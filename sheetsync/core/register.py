@@ -14,7 +14,14 @@ from sheetsync.core.headers import ColumnMap, find_tabs, map_columns
 from sheetsync.core.ids import format_row_id, row_id_number
 from sheetsync.core.locate import fold_name, identity_digest, identity_parts
 from sheetsync.core.newrows import adoptable, identity_of
-from sheetsync.core.ports import CellValue, RawRow, RegisterSnapshot, RowRef, fingerprint_cells
+from sheetsync.core.ports import (
+    CellValue,
+    NotSaved,
+    RawRow,
+    RegisterSnapshot,
+    RowRef,
+    fingerprint_cells,
+)
 from sheetsync.core.rows import (
     CheckInRow,
     PartnerRow,
@@ -54,6 +61,9 @@ class Row(Generic[M]):
     model: M | None = None
     problems: list[str] = field(default_factory=list)
     new_key: bool = False
+    # ``cells`` as staff see them, where some cell holds something else (a formula, a
+    # mailto: link: ``RawRow.links``/``computed``); None when they are the same.
+    seen: dict[str, CellValue] | None = None
 
     @property
     def ok(self) -> bool:
@@ -202,7 +212,13 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
         ref = RowRef(cmap.title, key or None, raw.number,
                      fingerprint_cells(raw.cells), spec.id_column,
                      identity=identity_digest(identity_parts(spec.name, cells)) if key else "")
-        rows.append(Row(cmap.title, spec, raw, key, ref, cells))
+        # What staff see where a cell holds something else (a formula's saved value, a
+        # mailto: address) is what the row is validated from; ``cells`` stay as held, for
+        # identities and write-time checks, which compare what the cells hold.
+        as_seen, seen_problems = (_as_staff_see(raw, cmap, cells) if raw.links or raw.computed
+                                  else (None, []))
+        rows.append(Row(cmap.title, spec, raw, key, ref, cells, problems=seen_problems,
+                        seen=as_seen))
 
     # IDs: never reused. The counter remembers the highest number ever handed out.
     highest = state.counters.get(spec.id_prefix, 0)
@@ -258,6 +274,31 @@ def _rows_of(raw_rows: tuple[RawRow, ...], spec: TabSpec, cmap: ColumnMap, state
     return rows
 
 
+def _as_staff_see(raw: RawRow, cmap: ColumnMap, held: dict[str, CellValue]
+                  ) -> tuple[dict[str, CellValue], list[str]]:
+    """The row's cells as staff see them where a cell holds something else: a formula's
+    saved value, an Email cell's mailto: address; and the row's problems with that (a
+    formula never calculated, so sheetsync cannot know its value)."""
+    cells = dict(held)
+    names = {pos: name for name, pos in cmap.index.items()}
+    problems: list[str] = []
+    for pos, value in raw.computed:
+        name = names.get(pos)
+        if name is None:
+            continue
+        if isinstance(value, NotSaved):
+            cells[name] = None
+            problems.append(f"{name} is a formula with no saved value (the file was never "
+                            "calculated): open and save the file in Excel or LibreOffice")
+        else:
+            cells[name] = value
+    for pos, address in raw.links:
+        name = names.get(pos)
+        if name is not None and "email" in normalise_header(name):
+            cells[name] = address
+    return cells, problems
+
+
 def _blank(value: CellValue) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -265,7 +306,8 @@ def _blank(value: CellValue) -> bool:
 def _validated(rows: list[Row[Any]], model: type[Any], settings: ClinicSettings
                ) -> list[Row[Any]]:
     for row in rows:
-        item, problems = validate_row(model, row.cells, settings.date_order)
+        item, problems = validate_row(model, row.cells if row.seen is None else row.seen,
+                                      settings.date_order)
         row.model = item
         row.problems.extend(problems)
     return rows

@@ -76,7 +76,10 @@ def register_digest(snapshot: RegisterSnapshot, *, context: str,
                     patched += [None] * (column + 1 - len(patched))
                     patched[column] = text or None
                 cells = patched
-            rows.append((raw.number, cells))
+            # What staff see beside what the cells hold (a formula's saved value, a
+            # mailto: link): a new saved value is a change too.
+            rows.append((raw.number, cells, raw.links, raw.computed)
+                        if raw.links or raw.computed else (raw.number, cells))
         digest.update(_ENCODE(rows).encode())
     if dashboard is not None:
         digest.update(_ENCODE(["#dashboard", dashboard[0], dashboard[1]]).encode())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -66,6 +67,7 @@ from . import runlock
 from ._cells import cell_text, cell_value, clean_text
 from .dashboard import replace_dashboard
 from .keep import describe_warning, is_loss_warning, losses_in_package, refusal
+from .meaning import mailto_links, saved_values
 
 _READ_ATTEMPTS = 5
 
@@ -313,14 +315,16 @@ class XlsxRegister:
                 # Read-only sheets are parsed while iterating: openpyxl's warnings then say
                 # what a save would drop from that sheet (``keep``).
                 warnings.simplefilter("always")
+                formulas: dict[str, set[tuple[int, int]]] = {}
                 for ws in wb.worksheets:
                     del caught[:]
                     if ws.title == STATE_TAB:
                         state_rows = _read_state_rows(ws)
                     else:
-                        tabs.append(_read_tab(ws))
+                        tabs.append(_read_tab(ws, formulas.setdefault(ws.title, set())))
                     lost += [describe_warning(str(w.message), ws.title) for w in caught
                              if is_loss_warning(str(w.message))]
+                tabs = self._as_staff_see(data, wb, tabs, formulas)
         except RegisterShapeError:
             raise
         except Exception as exc:
@@ -340,6 +344,45 @@ class XlsxRegister:
             version=version.token,
             source=self.path.name,
         )
+
+    def _as_staff_see(self, data: bytes, wb: Any, tabs: list[RawTab],
+                      formulas: dict[str, set[tuple[int, int]]]) -> list[RawTab]:
+        """Each row with what staff see where a cell holds something else: a mailto:
+        link's address, a formula's saved value (``meaning``)."""
+        parts = {ws.title: getattr(ws, "_worksheet_path", "") for ws in wb.worksheets}
+        links: dict[str, dict[tuple[int, int], str]] = {}
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for tab in tabs:
+                found = mailto_links(archive, parts.get(tab.title, ""))
+                if found:
+                    links[tab.title] = found
+        saved: dict[str, dict[tuple[int, int], CellValue]] = {}
+        if any(formulas.values()):
+            values = self._load(data, read_only=True, data_only=True)
+            try:
+                for ws in values.worksheets:
+                    if formulas.get(ws.title):
+                        saved[ws.title] = saved_values(ws, formulas[ws.title])
+            finally:
+                values.close()
+        if not links and not saved:
+            return tabs
+        out = []
+        for tab in tabs:
+            tab_links, tab_saved = links.get(tab.title, {}), saved.get(tab.title, {})
+            if not tab_links and not tab_saved:
+                out.append(tab)
+                continue
+            rows = []
+            for row in tab.rows:
+                row_links = tuple((c - 1, a) for (r, c), a in tab_links.items()
+                                  if r == row.number)
+                row_saved = tuple((c - 1, v) for (r, c), v in tab_saved.items()
+                                  if r == row.number)
+                rows.append(dataclasses.replace(row, links=row_links, computed=row_saved)
+                            if row_links or row_saved else row)
+            out.append(dataclasses.replace(tab, rows=tuple(rows)))
+        return out
 
     def _read_bytes(self) -> tuple[bytes, _FileVersion]:
         """The file's bytes and version, read so that a save during the read is noticed."""
@@ -375,7 +418,7 @@ class XlsxRegister:
             "Wait until nobody is saving it, then run the sync again.",
         )
 
-    def _load(self, data: bytes, *, read_only: bool) -> Workbook:
+    def _load(self, data: bytes, *, read_only: bool, data_only: bool = False) -> Workbook:
         name = self.path.name
         suffix = self.path.suffix.lower()
         if suffix in (".xls", ".ods", ".csv", ".numbers"):
@@ -398,7 +441,7 @@ class XlsxRegister:
                     io.BytesIO(data),
                     read_only=read_only,
                     keep_vba=suffix == ".xlsm",
-                    data_only=False,
+                    data_only=data_only,
                     keep_links=True,
                 )
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -612,7 +655,8 @@ class XlsxRegister:
 # ------------------------------------------------------------------------ read helpers
 
 
-def _read_tab(ws: Any) -> RawTab:
+def _read_tab(ws: Any, formulas: set[tuple[int, int]] | None = None) -> RawTab:
+    """One sheet as read; the positions of its formulas go into ``formulas``."""
     ws.reset_dimensions()  # the <dimension> tag can be wrong; read what is really there
     header: tuple[str, ...] = ()
     rows: list[RawRow] = []
@@ -620,6 +664,10 @@ def _read_tab(ws: Any) -> RawTab:
     last_nonblank = 0
     for number, row in enumerate(ws.iter_rows(), start=1):
         values = [_ro_value(cell) for cell in row]
+        if formulas is not None and number > 1:
+            formulas.update((number, col) for col, value in enumerate(values, start=1)
+                            if type(value) is str and value[:1] == "="
+                            and row[col - 1].data_type == "f")
         while values and (values[-1] is None or values[-1] == ""):
             values.pop()
         if number == 1:
