@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sheetsync.core.ports import RawTab, RegisterSnapshot
+from sheetsync.core.ports import CellValue, RawTab, RegisterSnapshot
 from sheetsync.core.schema import ALL_TABS, STATE_TAB, TabSpec, normalise_header
 
 
@@ -48,6 +48,30 @@ def map_columns(spec: TabSpec, title: str, header: Sequence[str]) -> ColumnMap:
                 break
     missing = tuple(c.name for c in spec.required_columns if c.name not in index)
     return ColumnMap(spec, title, index, text, missing, tuple(duplicates))
+
+
+# The header row is looked for among this many rows at the top of a tab.
+HEADER_SEARCH_ROWS = 5
+
+
+def header_row(title: str, rows: Sequence[Sequence[CellValue]]) -> int:
+    """Which of a tab's first rows (0-based) is its header row.
+
+    Staff often put a title ("Referrals 2026 - keep up to date!"), a note or a blank line
+    above the headers. The header row is the first of the top ``HEADER_SEARCH_ROWS`` that
+    names a known column and every required one of the tab called ``title``; 0 (the first
+    row) when none does, so a missing column is reported as before. Every backend's reader
+    and writer use this one answer, so writes land in the rows that were read.
+    """
+    spec = next((s for s in ALL_TABS if s.matches(title)), None)
+    if spec is None:
+        return 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        header = ["" if cell is None else str(cell) for cell in row]
+        cmap = map_columns(spec, title, header)
+        if cmap.index and not cmap.missing_required:
+            return index
+    return 0
 
 
 @dataclass(frozen=True)

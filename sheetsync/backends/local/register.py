@@ -48,6 +48,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheetsync.core.dashboard import Dashboard, dashboard_unchanged
+from sheetsync.core.headers import HEADER_SEARCH_ROWS, header_row
 from sheetsync.core.locate import RowsPicture, TabPicture
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
@@ -172,10 +173,11 @@ class _TabIndex(TabPicture):
     checks_identity = False
 
     def __init__(self, ws: Worksheet, header: list[str],
-                 cells_by_row: dict[int, dict[int, Any]]) -> None:
+                 cells_by_row: dict[int, dict[int, Any]], header_number: int = 1) -> None:
         super().__init__(ws.title, header)
         self.ws = ws
         self.cells_by_row = cells_by_row
+        self.header_number = header_number  # below a title row, as the read found it
 
     @classmethod
     def build(cls, ws: Worksheet) -> _TabIndex:
@@ -184,13 +186,13 @@ class _TabIndex(TabPicture):
         # ones for every gap and change the saved file.
         for (row, col), cell in ws._cells.items():
             by_row[row][col] = cell
-        first = by_row.get(1, {})
-        header = [
-            "" if (cell := first.get(col)) is None or cell.value is None
-            else str(cell_value(cell.value, cell.number_format))
-            for col in range(1, max(first, default=0) + 1)
-        ]
-        return cls(ws, header, dict(by_row))
+        top = [[None if (cell := by_row.get(number, {}).get(col)) is None
+                else cell_value(cell.value, cell.number_format)
+                for col in range(1, max(by_row.get(number, {}), default=0) + 1)]
+               for number in range(1, HEADER_SEARCH_ROWS + 1)]
+        number = header_row(ws.title, top) + 1  # core.headers: as ``read`` found it
+        header = ["" if value is None else str(value) for value in top[number - 1]]
+        return cls(ws, header, dict(by_row), number)
 
     def value(self, row: int, col: int) -> CellValue:
         """The value of the cell at ``row`` and 1-based ``col``."""
@@ -200,7 +202,7 @@ class _TabIndex(TabPicture):
         return cell_value(cell.value, cell.number_format)
 
     def row_numbers(self) -> Iterable[int]:
-        return (row for row in self.cells_by_row if row >= 2)
+        return (row for row in self.cells_by_row if row > self.header_number)
 
     def row(self, number: int) -> tuple[CellValue, ...]:
         cells = self.cells_by_row.get(number, {})
@@ -658,27 +660,24 @@ class XlsxRegister:
 def _read_tab(ws: Any, formulas: set[tuple[int, int]] | None = None) -> RawTab:
     """One sheet as read; the positions of its formulas go into ``formulas``."""
     ws.reset_dimensions()  # the <dimension> tag can be wrong; read what is really there
-    header: tuple[str, ...] = ()
     rows: list[RawRow] = []
-    width = 0
-    last_nonblank = 0
     for number, row in enumerate(ws.iter_rows(), start=1):
         values = [_ro_value(cell) for cell in row]
-        if formulas is not None and number > 1:
+        if formulas is not None:
             formulas.update((number, col) for col, value in enumerate(values, start=1)
                             if type(value) is str and value[:1] == "="
                             and row[col - 1].data_type == "f")
         while values and (values[-1] is None or values[-1] == ""):
             values.pop()
-        if number == 1:
-            header = tuple("" if v is None else str(v) for v in values)
-            width = max(width, len(header))
-            continue
-        width = max(width, len(values))
-        if values:
-            last_nonblank = number
         rows.append(RawRow(number, tuple(values)))
-    rows = rows[: max(0, last_nonblank - 1)]
+    # A title or a note above the headers is skipped (core.headers.header_row).
+    first = header_row(ws.title, [r.cells for r in rows[:HEADER_SEARCH_ROWS]])
+    header = tuple("" if v is None else str(v)
+                   for v in (rows[first].cells if first < len(rows) else ()))
+    rows = rows[first + 1:]
+    while rows and not rows[-1].cells:
+        rows.pop()
+    width = max([len(header), *(len(r.cells) for r in rows)])
     padded_header = header + ("",) * (width - len(header))
     padded = tuple(RawRow(r.number, r.cells + (None,) * (width - len(r.cells))) for r in rows)
     return RawTab(title=ws.title, header=padded_header, rows=padded)

@@ -120,3 +120,38 @@ def test_a_formula_is_read_as_its_saved_value(tmp_path: Path,
     assert cell(ws, "Client", new_row).value == "Nora Quinn"  # type: ignore[attr-defined]
     assert str(cell(ws, "Referral ID", new_row).value).startswith("R-")  # type: ignore[attr-defined]
     assert "Needs attention" not in str(cell(ws, "Sync status", 3).value)  # type: ignore[attr-defined]
+
+
+def test_a_title_row_above_the_headers(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    """Staff put a title and a blank line above the Referrals headers: the tab is read
+    from its header row, and every status still lands in its own row."""
+    folder = workspace(tmp_path)
+    register = folder / "register.xlsx"
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Referrals"]
+    clients = [c.value for c in ws["E"][1:]]
+    ws.insert_rows(1, amount=2)
+    ws["A1"] = "Referrals 2026: keep this up to date!"
+    wb.save(register)
+
+    report = sync_json(folder, capsys)
+    assert report["tab_problems"] == []
+    rows_read = report["rows_read"]
+    assert isinstance(rows_read, dict) and rows_read["Referrals"] == 15
+    assert problems_of(report, "Referrals", 16) == [
+        "Partner 'Dr Smyth' is not in the Partners tab"]  # row 14 before the 2 new rows
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Referrals"]
+    assert ws["A1"].value == "Referrals 2026: keep this up to date!"
+    assert [c.value for c in ws[2]] == [None] * ws.max_column  # the blank line stays blank
+    assert [c.value for c in ws["E"][3:]] == clients  # no row moved
+    ids = [c.value for c in ws["A"][3:]]
+    assert ids == [f"R-{n:04d}" for n in range(1, 16)]
+    status = {c.value: i for i, c in enumerate(ws[3])}["Sync status"]
+    smyth = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[3] == "Dr Smyth"]
+    assert len(smyth) == 1 and "Dr Smyth" in str(smyth[0][status])
+    # The next run finds everything where it was left: nothing new.
+    again = sync_json(folder, capsys)
+    events = again["events"]
+    assert isinstance(events, dict) and events["created"] == 0
