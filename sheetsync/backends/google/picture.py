@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sheetsync.backends.google.body import Request, update_cells
 from sheetsync.backends.google.retry import RetryPolicy
-from sheetsync.core.headers import map_columns
+from sheetsync.core.headers import HEADER_SEARCH_ROWS, header_row, map_columns
 from sheetsync.core.locate import RowsPicture, spec_for
 from sheetsync.core.ports import CellValue, CellWrite, SkippedWrite, _cell_text
 from sheetsync.core.schema import TabSpec
@@ -196,9 +196,12 @@ class _TabNow(RowsPicture):
 
     @classmethod
     def build(cls, title: str, values: Sequence[Sequence[Any]]) -> _TabNow:
-        header = ["" if v is None else str(v) for v in (values[0] if values else [])]
+        first = header_row(title, values[:HEADER_SEARCH_ROWS])  # as ``read`` found it
+        header = ["" if v is None else str(v)
+                  for v in (values[first] if first < len(values) else [])]
         rows: dict[int, Sequence[CellValue]] = {
-            n: _row_cells(raw, len(header)) for n, raw in enumerate(values[1:], start=2)}
+            n: _row_cells(raw, len(header))
+            for n, raw in enumerate(values[first + 1:], start=first + 2)}
         return cls(title, header, rows, _spec_for(title))
 
     def tool_owned(self, col: int) -> bool:

@@ -78,6 +78,7 @@ from sheetsync.backends.google.picture import (
 )
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_reasons, error_status
 from sheetsync.core.dashboard import Dashboard, dashboard_unchanged, existing_tab, tab_rows
+from sheetsync.core.headers import HEADER_SEARCH_ROWS, header_row
 from sheetsync.core.lock import LockHolder
 from sheetsync.core.ports import (
     CellWrite,
@@ -295,10 +296,12 @@ class SheetsRegister:
                 state_rows = tuple(tuple(c if type(c) is str else "" if c is None
                                          else _cell_text(c) for c in row) for row in rows)
                 continue
-            header = tuple("" if v is None else str(v) for v in (rows[0] if rows else []))
+            first = header_row(title, rows[:HEADER_SEARCH_ROWS])  # below a title row
+            header = tuple("" if v is None else str(v)
+                           for v in (rows[first] if first < len(rows) else []))
             width = len(header)
             body = tuple(RawRow(n, _row_cells(raw, width))
-                         for n, raw in enumerate(rows[1:], start=2))
+                         for n, raw in enumerate(rows[first + 1:], start=first + 2))
             tabs.append(RawTab(title, header, body))
         if meta.time_zone:
             for listener in self.time_zone_listeners:
