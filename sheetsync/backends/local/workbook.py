@@ -38,7 +38,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import TableColumn
 
-from sheetsync.core.headers import map_columns
+from sheetsync.core.headers import HEADER_SEARCH_ROWS, header_row, map_columns
 from sheetsync.core.layout import (
     LAYOUT,
     LIST_ROWS,
@@ -326,8 +326,20 @@ def _values(ws: Any) -> dict[tuple[int, int], Any]:
     return {pos: cell for pos, cell in ws._cells.items() if cell.value not in (None, "")}
 
 
-def _header(ws: Any) -> list[str]:
-    cells = {col: cell for (row, col), cell in _values(ws).items() if row == 1}
+def _header_number(ws: Any) -> int:
+    """The header row (1-based): below a title or a note staff put above the headers, as
+    the sync finds it (``core.headers.header_row``)."""
+    top: dict[int, dict[int, Any]] = {}
+    for (row, col), cell in _values(ws).items():
+        if row <= HEADER_SEARCH_ROWS:
+            top.setdefault(row, {})[col] = cell_value(cell.value, cell.number_format)
+    rows = [[top.get(r, {}).get(c) for c in range(1, max(top.get(r, {}), default=0) + 1)]
+            for r in range(1, HEADER_SEARCH_ROWS + 1)]
+    return header_row(ws.title, rows) + 1
+
+
+def _header(ws: Any, number: int = 1) -> list[str]:
+    cells = {col: cell for (row, col), cell in _values(ws).items() if row == number}
     width = max(cells, default=0)
     return ["" if c not in cells else str(cell_value(cells[c].value, cells[c].number_format))
             for c in range(1, width + 1)]
@@ -343,7 +355,8 @@ def _used_width(ws: Any) -> int:
 
 
 def _append_tool_columns(ws: Any, tab: TabLayout, changes: LayoutChanges) -> None:
-    header = _header(ws)
+    number = _header_number(ws)
+    header = _header(ws, number)
     cmap = map_columns(tab.spec, ws.title, header)
     if cmap.missing_required:
         changes.missing[ws.title] = list(cmap.missing_required)
@@ -353,7 +366,7 @@ def _append_tool_columns(ws: Any, tab: TabLayout, changes: LayoutChanges) -> Non
     col = _used_width(ws)
     for column in wanted:
         col += 1
-        cell = ws.cell(row=1, column=col)
+        cell = ws.cell(row=number, column=col)
         _put(cell, column.name)
         _style_header(cell)
         ws.column_dimensions[get_column_letter(col)].width = column.width
@@ -414,11 +427,13 @@ class _XlsxLayout:
     def __init__(self, wb: Workbook, layout: Sequence[TabLayout]) -> None:
         self.wb = wb
         self.places: dict[str, _TabPlace] = {}
+        self.header_rows: dict[str, int] = {}  # sheet title -> its header row
         for tab in layout:
             ws = _find_tab(wb, tab)
             if ws is None:
                 continue
-            header = _header(ws)
+            number = self.header_rows[ws.title] = _header_number(ws)
+            header = _header(ws, number)
             cmap = map_columns(tab.spec, ws.title, header)
             columns = {name: pos + 1 for name, pos in cmap.index.items()}
             self.places[tab.name] = _TabPlace(tab, ws, columns, max(len(header), 1))
@@ -436,15 +451,19 @@ class _XlsxLayout:
                     if column is not None:
                         dim.width = min(MAX_WIDTH + 20, max(dim.width or 0, column.width))
 
+    def _first(self, ws: Any) -> int:
+        """The first row below ``ws``'s header."""
+        return self.header_rows.get(ws.title, 1) + 1
+
     def _lay_out(self, place: _TabPlace) -> list[str]:
         ws, tab = place.ws, place.tab
         froze = ws.freeze_panes is None and tab.frozen_rows > 0
         if froze:
-            ws.freeze_panes = f"A{tab.frozen_rows + 1}"
+            ws.freeze_panes = f"A{tab.frozen_rows + self._first(ws) - 1}"
         present = [(c, place.columns[c.name]) for c in tab.columns if c.name in place.columns]
         noted = 0
         for column, col in present:
-            cell = ws.cell(row=1, column=col)
+            cell = ws.cell(row=self._first(ws) - 1, column=col)
             if column.note and cell.comment is None:
                 cell.comment = _comment(column.note)
                 noted += 1
@@ -456,28 +475,27 @@ class _XlsxLayout:
                       if h.column in place.columns and self._add_highlight(place, h)]
         marked = [c.name for c, col in present if c.tool_owned and self._mark_tool(ws, c, col)]
         wrapped = [c.name for c, col in present if c.tool_owned and c.name != tab.spec.id_column
-                   and _wrap_column(ws, col)]
+                   and _wrap_column(ws, col, self._first(ws))]
         marked += [name for name in wrapped if name not in marked]
         return describe_additions(froze=froze, dropdowns=dropdowns, dates=dates,
                                   highlights=highlights, marked=marked, notes=noted)
 
     # ------------------------------------------------------------- checks
 
-    @staticmethod
-    def _column_range(col: int) -> str:
+    def _column_range(self, ws: Any, col: int) -> str:
         letter = get_column_letter(col)
-        return f"{letter}2:{letter}{LAST_ROW}"
+        return f"{letter}{self._first(ws)}:{letter}{LAST_ROW}"
 
-    @staticmethod
-    def _has_check(ws: Any, col: int) -> bool:
-        """Whether any validation (staff's or ours) already covers row 2 of the column."""
-        coord = f"{get_column_letter(col)}2"
+    def _has_check(self, ws: Any, col: int) -> bool:
+        """Whether any validation (staff's or ours) already covers the column's first row
+        below the header."""
+        coord = f"{get_column_letter(col)}{self._first(ws)}"
         return any(coord in dv.sqref for dv in ws.data_validations.dataValidation)
 
     def _add_check(self, ws: Any, col: int, dv: DataValidation) -> bool:
         if self._has_check(ws, col):
             return False
-        dv.add(self._column_range(col))
+        dv.add(self._column_range(ws, col))
         ws.add_data_validation(dv)
         return True
 
@@ -515,7 +533,9 @@ class _XlsxLayout:
         if place is None or source.column not in place.columns:
             return None
         letter = get_column_letter(place.columns[source.column])
-        ref = f"{quote_sheetname(place.ws.title)}!${letter}$2:${letter}${LIST_ROWS + 1}"
+        first = self._first(place.ws)
+        ref = (f"{quote_sheetname(place.ws.title)}!${letter}${first}:"
+               f"${letter}${LIST_ROWS + first - 1}")
         self.wb.defined_names[name] = DefinedName(name, attr_text=ref)
         return name
 
@@ -533,14 +553,15 @@ class _XlsxLayout:
     def _add_highlight(self, place: _TabPlace, highlight: Highlight) -> bool:
         ws = place.ws
         letter = get_column_letter(place.columns[highlight.column])
-        formula = highlight.formula(letter)
+        first = self._first(ws)
+        formula = highlight.formula(letter, first)
         if any(formula in (rule.formula or []) for _sqref, rule in self._rules(ws)):
             return False
         if highlight.whole_row:
             last = get_column_letter(max(place.width, *place.columns.values()))
-            where = f"A2:{last}{LAST_ROW}"
+            where = f"A{first}:{last}{LAST_ROW}"
         else:
-            where = f"{letter}2:{letter}{LAST_ROW}"
+            where = f"{letter}{first}:{letter}{LAST_ROW}"
         fill = PatternFill(fill_type="solid", start_color="FF" + highlight.fill,
                            end_color="FF" + highlight.fill)
         font = Font(color="FF" + highlight.text) if highlight.text else None
@@ -551,15 +572,15 @@ class _XlsxLayout:
         """Grey header, grey column and an input message: the .xlsx way of "protected
         with a warning" (see the module docstring)."""
         changed = False
-        header = ws.cell(row=1, column=col)
+        header = ws.cell(row=self._first(ws) - 1, column=col)
         if header.fill is None or header.fill.fill_type is None:
             header.fill = TOOL_FILL
             changed = True
-        coord = f"{get_column_letter(col)}2"
+        coord = f"{get_column_letter(col)}{self._first(ws)}"
         shaded = any(SHADE_FORMULA in (rule.formula or []) and coord in sqref
                      for sqref, rule in self._rules(ws))
         if not shaded:
-            self._add_rule(ws, self._column_range(col), FormulaRule(
+            self._add_rule(ws, self._column_range(ws, col), FormulaRule(
                 formula=[SHADE_FORMULA], fill=PatternFill(
                     fill_type="solid", start_color="FF" + TOOL_SHADE,
                     end_color="FF" + TOOL_SHADE)))
@@ -572,7 +593,7 @@ class _XlsxLayout:
         return changed
 
 
-def _wrap_column(ws: Any, col: int) -> bool:
+def _wrap_column(ws: Any, col: int, first: int = 2) -> bool:
     """Wrap text in one of sheetsync's status columns, so staff can read a long status
     without widening the column: the column's own format (which a cell sheetsync writes
     later takes, as a cell typed there in Excel does) and the cells already in it.
@@ -583,7 +604,7 @@ def _wrap_column(ws: Any, col: int) -> bool:
         dim.alignment = Alignment(wrap_text=True, vertical="top")
         changed = True
     for (row, c), cell in list(ws._cells.items()):
-        if c == col and row >= 2 and not cell.alignment.wrap_text:
+        if c == col and row >= first and not cell.alignment.wrap_text:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             changed = True
     return changed

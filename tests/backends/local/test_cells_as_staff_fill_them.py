@@ -155,3 +155,39 @@ def test_a_title_row_above_the_headers(tmp_path: Path, capsys: pytest.CaptureFix
     again = sync_json(folder, capsys)
     events = again["events"]
     assert isinstance(events, dict) and events["created"] == 0
+
+
+def test_init_lays_out_a_register_with_a_title_row(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``init --local`` on a clinic's own workbook with a title above its headers adds
+    sheetsync's columns to the header row, not to the title."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    register = folder / "register.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Referrals"
+    ws.append(["Westside Clinic referrals"])
+    ws.append(["Date", "Direction", "Partner", "Client", "Notes"])
+    ws.append([dt.date(2026, 11, 20), "Received", "Dr Carol Webster", "Nora Quinn", "x"])
+    partners = wb.create_sheet("Partners")
+    partners.append(["Name", "Email", "Stage"])
+    partners.append(["Dr Carol Webster", CAROL, "Active"])
+    wb.save(register)
+
+    assert main(["init", "--local", str(folder)]) == ExitCode.OK
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Referrals"]
+    assert [c.value for c in ws[1] if c.value] == ["Westside Clinic referrals"]
+    header = [c.value for c in ws[2]]
+    assert header[:5] == ["Date", "Direction", "Partner", "Client", "Notes"]
+    assert {"Referral ID", "Thank-you", "Follow-up", "Sync status"} <= set(header)
+    assert ws.freeze_panes == "A3"
+    capsys.readouterr()
+    report = sync_json(folder, capsys)
+    assert report["tab_problems"] == []
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Referrals"]
+    header = [c.value for c in ws[2]]
+    assert ws.cell(row=3, column=header.index("Referral ID") + 1).value == "R-0001"
+    assert ws.cell(row=3, column=4).value == "Nora Quinn"
