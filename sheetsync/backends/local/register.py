@@ -375,12 +375,17 @@ class XlsxRegister:
             if not tab_links and not tab_saved:
                 out.append(tab)
                 continue
+            links_by_row: dict[int, list[tuple[int, str]]] = defaultdict(list)
+            for (r, c), address in tab_links.items():
+                links_by_row[r].append((c - 1, address))
+            saved_by_row: dict[int, list[tuple[int, CellValue]]] = defaultdict(list)
+            for (r, c), value in tab_saved.items():
+                saved_by_row[r].append((c - 1, value))
             rows = []
             for row in tab.rows:
-                row_links = tuple((c - 1, a) for (r, c), a in tab_links.items()
-                                  if r == row.number)
-                row_saved = tuple((c - 1, v) for (r, c), v in tab_saved.items()
-                                  if r == row.number)
+                row_links = tuple(sorted(links_by_row.get(row.number, ())))
+                row_saved = tuple(sorted(saved_by_row.get(row.number, ()),
+                                         key=lambda item: item[0]))
                 rows.append(dataclasses.replace(row, links=row_links, computed=row_saved)
                             if row_links or row_saved else row)
             out.append(dataclasses.replace(tab, rows=tuple(rows)))
