@@ -46,6 +46,7 @@ from sheetsync.core.ports import (
     DraftSpec,
     EventSpec,
     FindsSentCopies,
+    KeptInFiles,
     Known,
     LooksAhead,
     Observation,
@@ -61,9 +62,11 @@ from sheetsync.core.reconcile import Step, absorb, decide, news_in, plan_steps, 
 from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
 from sheetsync.core.schema import normalise_header
-from sheetsync.core.state import IDENTITY_ROWS, SyncState
+from sheetsync.core.settings_guard import hold_drafts, hold_settings, identity_problem
+from sheetsync.core.state import IDENTITY_ROWS, ObjectKind, SyncState
 from sheetsync.core.status import column_texts, sync_status
 from sheetsync.core.steady import Overrides, SteadyRecord, plan_problems_of, register_digest
+from sheetsync.core.vanished import Vanished, hold_vanished
 from sheetsync.perf import cyclic_gc_paused
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.dashboard import build_dashboard
@@ -227,7 +230,12 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     utc_today = clock().date()
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=utc_today)
     parsed.notes.extend(template_notes(parsed.templates, parsed.treatments))
-    hold_mass_changes(parsed, accept=accept_changes)
+    if not hold_settings(parsed, snapshot, state, accept=accept_changes):
+        hold_mass_changes(parsed, accept=accept_changes)
+    # A vanished calendar file or drafts folder holds the run (raises), or is started
+    # afresh: what was made there is forgotten, so the run plans in full (not steady).
+    fresh = hold_vanished(parsed.state, _vanished(workspace), accept=accept_changes)
+    parsed.notes.extend(fresh)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
     report = SyncReport(dry_run=dry_run, today=today, tab_problems=list(parsed.tab_problems),
@@ -243,7 +251,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     news = news_in(parsed.state, observations)
     state = absorb(parsed.state, news)
     steady = _Steady(workspace, snapshot, stored, today, utc_today)
-    if not (dry_run or second_pass or full or news) and steady.matches(parsed):
+    if not (dry_run or second_pass or full or news or fresh) and steady.matches(parsed):
         steady.report(report, parsed)
         report.steady = True
         if steady_check.VERIFY:
@@ -346,6 +354,8 @@ def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: s
     ctx = PlanContext(parsed, state, today, namespace, _partner_contacts(state))
     plans = plan_register(ctx)
     steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
+    if identity_problem(parsed.settings):
+        hold_drafts(plans, steps)  # drafts from "Your Clinic": none (core.settings_guard)
     # The digest rides with the rows' steps (apply, record) but has no row: the status
     # write-back iterates rows, so it never looks for one.
     digest = plan_digest(ctx, plans, parsed.tab_problems)
@@ -476,6 +486,14 @@ def _observe(workspace: Workspace, state: SyncState, present: set[str], mail_dom
     if drafts:
         seen.update(workspace.mailbox.observe(drafts))
     return seen
+
+
+def _vanished(workspace: Workspace) -> list[Vanished]:
+    """The calendar file or drafts folder, if it is gone (``ports.KeptInFiles``)."""
+    stores: tuple[tuple[object, ObjectKind], ...] = ((workspace.calendar, "event"),
+                                                    (workspace.mailbox, "draft"))
+    return [Vanished(what, kind) for target, kind in stores
+            if isinstance(target, KeptInFiles) and (what := target.vanished())]
 
 
 def _partner_contacts(state: SyncState) -> dict[str, dt.date]:

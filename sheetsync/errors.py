@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     ROW_PROBLEMS = 1  # synced, but some rows have problems or some actions failed
     CONFIG = 2  # configuration, credentials or register shape: nothing written
     BUSY = 3  # another sync holds the lock, or a person saved the register meanwhile
+    VANISHED = 4  # the calendar file or drafts folder sheetsync made things in is gone
     INTERRUPTED = 130  # Ctrl-C
     OUTPUT_CLOSED = 141  # what read the output stopped early (``| head``): 128 + SIGPIPE
 
@@ -49,6 +50,13 @@ class RegisterShapeError(UserError):
 class FolderError(UserError):
     """A folder or file sheetsync must create or write cannot be (read-only, missing, a
     file where a folder should be): a set-up problem, nothing was changed."""
+
+
+class VanishedError(UserError):
+    """The local calendar file or drafts folder is gone as a whole (``core.vanished``):
+    nothing was synced until it is restored or a fresh start is accepted."""
+
+    exit_code = ExitCode.VANISHED
 
 
 class BusyError(UserError):

@@ -18,6 +18,11 @@ def clock_at(moment: dt.datetime) -> Any:
     return lambda: moment
 
 
+# A clinic's identity (a register with the placeholders makes no draft), and no weekly
+# digest unless a test asks for one (tests/playbook/test_digest.py).
+CLINIC = {"Clinic name": "Lumen Skin Clinic", "Owner email": "owner@lumen-clinic.example",
+          "Weekly digest": "No"}
+
 NOON_UTC = clock_at(dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc))
 
 
@@ -39,15 +44,18 @@ def tables(**tabs: Sequence[Mapping[str, Any]]) -> dict[str, list[list[CellValue
             unknown = set(row) - set(header)
             assert not unknown, f"unknown columns {unknown}"
             result[title].append([row.get(h) for h in header])
-    settings: Mapping[str, Any] = tabs.get("settings", {})  # type: ignore[assignment]
+    # CLINIC unless given: with the placeholders a new register starts with, no draft
+    # is made (core.settings_guard). A test of the placeholders sets them back.
+    given: Mapping[str, Any] = tabs.get("settings", {})  # type: ignore[assignment]
+    settings: Mapping[str, Any] = {**CLINIC, **given}
     for key, value in settings.items():
-        rows = result["Settings"]
-        for row in rows[1:]:
+        settings_rows = result["Settings"]
+        for row in settings_rows[1:]:
             if row[0] == key:
                 row[1] = value
                 break
         else:
-            rows.append([key, value])
+            settings_rows.append([key, value])
     return result
 
 

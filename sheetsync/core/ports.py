@@ -388,6 +388,18 @@ class LooksAhead(Protocol):
 
 
 @runtime_checkable
+class KeptInFiles(Protocol):
+    """A calendar or mailbox kept in one file or folder that a person can delete or move
+    as a whole (the local ``calendar.ics`` and ``drafts/``). A sync asks before it looks
+    for what it made there: all of it gone at once is not a person deleting each item
+    (``core.vanished``)."""
+
+    def vanished(self) -> str:
+        """The name of the file or folder when it is gone (or empty), else ""."""
+        ...
+
+
+@runtime_checkable
 class FindsSentCopies(Protocol):
     """A mailbox that can look among sent mail, before making a draft, for a copy the
     owner already sent. That costs calls, so it looks only when told to: after a run that

@@ -21,6 +21,7 @@ STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date
 STATE_VERSION = "1"
 NEW_ROWS = "#new rows"
 STEADY = "#steady"
+SETTINGS_SEEN = "#settings"
 # Characters per cell, for the longest cells the state has: under Google's limit of
 # 50,000 characters and Excel's of 32,767 (the local workbook cuts longer text).
 MAX_STATE_CELL = 30_000
@@ -79,6 +80,19 @@ class TabShape:
 
 
 @dataclass(frozen=True)
+class SettingsSeen:
+    """What the Settings tab said at the last sync: whether there was a Settings tab with
+    settings in it, and who the drafts come from and in which time zone (the clinic's own
+    details, not client data). The Settings guard (``core.settings_guard``) compares
+    against it."""
+
+    tab: bool
+    time_zone: str
+    clinic_name: str
+    owner_email: str
+
+
+@dataclass(frozen=True)
 class NewRowKey:
     """An ID given to a new row in a run that also made its events or drafts.
 
@@ -114,6 +128,8 @@ class SyncState:
     # text), and the random key of those prints.
     identities: dict[str, str] = field(default_factory=dict)
     identity_key: str = ""
+    # The Settings tab at the last sync (None: not recorded yet).
+    settings: SettingsSeen | None = None
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -128,7 +144,8 @@ class SyncState:
     def copy(self) -> SyncState:
         return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
                          self.write_token, dict(self.tabs), dict(self.new_rows), self.steady,
-                         dict(self.identities), self.identity_key)
+                         dict(self.identities), self.identity_key,
+                         settings=self.settings)
 
     # ------------------------------------------------------------------ serialisation
 
@@ -156,6 +173,10 @@ class SyncState:
             shape = self.tabs[name]
             rows.append([f"#tab {name}", str(shape.rows), "|".join(shape.columns), "", "", "",
                          "", ""])
+        if self.settings is not None:
+            seen = self.settings
+            rows.append([SETTINGS_SEEN, "1" if seen.tab else "0", seen.time_zone,
+                         seen.clinic_name, seen.owner_email, "", "", ""])
         rows += _packed_new_rows(self.new_rows)
         for key in sorted(self.objects):
             r = self.objects[key]
@@ -200,6 +221,8 @@ class SyncState:
                     continue
                 columns = tuple(c for c in cells[2].split("|") if c)
                 state.tabs[key.removeprefix("#tab ")] = TabShape(count, columns)
+            elif key == SETTINGS_SEEN:
+                state.settings = SettingsSeen(cells[1] == "1", cells[2], cells[3], cells[4])
             elif key == NEW_ROWS:
                 for entry in cells[3].split():
                     row_key, _, identity = entry.rpartition("=")

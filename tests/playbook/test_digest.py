@@ -12,7 +12,8 @@ from sheetsync.core.ports import DraftSpec, Workspace
 from sheetsync.playbook.digest import digest_key, digest_row_key, week_start
 from sheetsync.testing.memory import MemoryMailbox, MemoryRegister
 
-OWNER = {"Owner email": "owner@clinic.example", "Clinic name": "Lumen Skin"}
+OWNER = {"Owner email": "owner@clinic.example", "Clinic name": "Lumen Skin",
+         "Weekly digest": "Yes"}
 KEY = digest_key(TODAY)  # TODAY is Sunday 2026-11-22, ISO week 47
 
 
@@ -104,12 +105,13 @@ def test_overdue_partners_and_follow_ups_this_week() -> None:
     assert "check seen, Dr Carol Webster (R-0001)" in body
 
 
-def test_no_owner_email_means_no_digest_and_a_clean_run() -> None:
-    ws, _ = memory(partners=[PARTNER])
+def test_no_owner_email_means_no_digest() -> None:
+    ws, _ = memory(partners=[PARTNER], settings={"Owner email": "", "Weekly digest": "Yes"})
     report = sync(ws)
-    assert report.clean and report.digest is not None and report.digest.kind == "none"
-    assert "Owner email" in report.digest.reason
+    assert report.digest is not None and report.digest.kind == "none"
     assert report.as_json()["digest"]["action"] == "none"
+    # and the tab problem says what to fill in (core.settings_guard)
+    assert any("'Owner email'" in p for p in report.tab_problems)
 
 
 def test_turned_off_in_settings() -> None:

@@ -92,6 +92,15 @@ class IcsCalendar:
     def describe(self) -> str:
         return self.path.name
 
+    def vanished(self) -> str:
+        """``ports.KeptInFiles``: the file's name when it is gone or empty."""
+        try:
+            return "" if self.path.stat().st_size else self.path.name
+        except FileNotFoundError:
+            return self.path.name
+        except OSError:
+            return ""  # there but unreadable: reading it says so
+
     # ------------------------------------------------------------------------ observe
 
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]:

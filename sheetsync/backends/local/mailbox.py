@@ -85,6 +85,10 @@ class EmlMailbox:
     def describe(self) -> str:
         return f"{self.drafts_dir.name}/ (drafts) and {self.sent_dir.name}/ (sent)"
 
+    def vanished(self) -> str:
+        """``ports.KeptInFiles``: the drafts folder's name when it is gone."""
+        return "" if self.drafts_dir.is_dir() else f"{self.drafts_dir.name}/"
+
     # ------------------------------------------------------------------------ observe
 
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
