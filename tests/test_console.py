@@ -9,6 +9,7 @@ import logging
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from builders import PARTNER, memory, referral, sync
 
@@ -108,6 +109,16 @@ def test_sync_quiet_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["init", "--local", str(folder)]) == 0
     config = str(folder / "sheetsync.toml")
     capsys.readouterr()
+    # A new register's clinic identity is a placeholder: worth a word even when quiet.
+    assert main(["sync", "--config", config, "--quiet"]) == ExitCode.ROW_PROBLEMS
+    assert "Tab 'Settings': fill in 'Clinic name'" in capsys.readouterr().out
+    xlsx = folder / "register.xlsx"
+    wb = openpyxl.load_workbook(xlsx)
+    for row in wb["Settings"].iter_rows(min_row=2):
+        row[1].value = {"Clinic name": "Lumen Skin Clinic",
+                        "Owner email": "owner@lumen-clinic.example"}.get(
+                            str(row[0].value), row[1].value)
+    wb.save(xlsx)
     assert main(["sync", "--config", config, "--quiet"]) == ExitCode.OK
     assert capsys.readouterr().out == ""
     assert main(["sync", "--config", config]) == ExitCode.OK

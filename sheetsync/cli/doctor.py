@@ -1,19 +1,32 @@
-"""``sheetsync doctor``: check the set-up step by step; stop at the first failure with
-what to do. Order: config file, credentials, token, spreadsheet, tabs and headers,
-calendar, mailbox (Google); config, register, tabs and headers, folders (local)."""
+"""``sheetsync doctor``: check the set-up step by step, and predict what ``sync`` will do;
+stop at the first failure with what to do.
+
+Order: config file, credentials (Google), the register (opened and read: a missing or
+unreadable register fails here; locally also its folder can be written, it is not open
+in Excel and no other sync runs on it), tabs and headers, the calendar (locally: a
+damaged ``calendar.ics``, a folder that cannot be written), the mailbox, and last the
+sync itself as a dry run through the engine: the same read, validation and checks a sync
+runs (the Settings guard, a placeholder clinic identity, the mass-change guard, a
+vanished calendar file or drafts folder), changing nothing. Doctor exits with the code the
+sync would (README, "Exit codes"), 0 when it would sync cleanly but for row problems.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sheetsync.core.config import Config, load_config
-from sheetsync.core.ports import Workspace
+from sheetsync.core.ports import SelfChecks, Workspace
 from sheetsync.core.register import parse_register
 from sheetsync.core.settings import ClinicSettings
+from sheetsync.core.settings_guard import identity_problem
 from sheetsync.core.state import SyncState
 from sheetsync.errors import ExitCode, RegisterShapeError, UserError
+
+if TYPE_CHECKING:
+    from sheetsync.engine import SyncReport
 
 WorkspaceOpener = Callable[[Config], Workspace]
 
@@ -29,6 +42,14 @@ def backend_is_google(config_path: str | None) -> bool:
 class Check:
     name: str
     run: Callable[[], str]
+
+
+class SyncWouldFail(UserError):
+    """The dry run found what would stop the sync, or part of it (a tab problem)."""
+
+    def __init__(self, message: str, advice: str, code: int) -> None:
+        super().__init__(message, advice)
+        self.exit_code = ExitCode(code)
 
 
 class DoctorWarning(Exception):
@@ -80,45 +101,70 @@ def run_doctor(config_path: str | None, out: TextIO,
         state["credentials"] = creds
         return f"signed in as {describe_identity(creds)}"
 
-    def open_ws() -> str:
+    def register() -> str:
         state["ws"] = open_workspace(state["config"])
         ws: Workspace = state["ws"]
-        check = getattr(ws.register, "check", None)
-        title = check() if callable(check) else ws.register.describe()
-        return f"opened {title}"
+        checked = ws.register.check() if isinstance(ws.register, SelfChecks) else None
+        snapshot = ws.register.read()  # a register that cannot be read fails here
+        state["snapshot"] = snapshot
+        tabs = len(snapshot.tabs)
+        return f"opened and read {checked or ws.register.describe()} ({tabs} tabs)"
 
     def tabs() -> str:
         from sheetsync.engine import DEFAULT_TREATMENT_ROWS
 
-        ws: Workspace = state["ws"]
-        snapshot = ws.register.read()
-        parsed = parse_register(snapshot, SyncState(), DEFAULT_TREATMENT_ROWS)
-        state["settings"] = parsed.settings
+        snapshot = state["snapshot"]
+        parsed = parse_register(snapshot, SyncState.from_rows(snapshot.state_rows),
+                                DEFAULT_TREATMENT_ROWS)
         if parsed.tab_problems:
             raise RegisterShapeError(parsed.tab_problems[0],
                                      "Fix the header row (row 1), or run 'sheetsync init' to "
                                      "add what is missing. See the README, 'The register'.")
+        state["settings"] = parsed.settings
         rows = len(parsed.all_rows())
-        notes = f"; note: {parsed.notes[0]}" if parsed.notes else ""
-        return f"all tabs and required columns found ({rows} rows){notes}"
+        return f"all tabs and required columns found ({rows} rows)"
 
     def calendar() -> str:
         ws: Workspace = state["ws"]
-        check = getattr(ws.calendar, "check", None)
-        if callable(check):
-            check()
+        if isinstance(ws.calendar, SelfChecks):
+            ws.calendar.check()
         return f"can add events to {ws.calendar.describe()}"
 
     def mailbox() -> str:
         ws: Workspace = state["ws"]
-        check = getattr(ws.mailbox, "check", None)
-        if callable(check):
-            check()
+        if isinstance(ws.mailbox, SelfChecks):
+            ws.mailbox.check()
         return f"can make drafts in {ws.mailbox.describe()}"
 
+    def dry_run() -> str:
+        from sheetsync.cli.console import exit_code
+        from sheetsync.engine import run_sync
+
+        ws: Workspace = state["ws"]
+        report = run_sync(ws, dry_run=True)  # raises what would stop the sync
+        # Tabs not synced, and a placeholder identity (a note: the sync runs, but makes
+        # no draft): the set-up is not done.
+        failed = [*report.tab_problems,
+                  *(n for n in report.notes if n == identity_problem(state["settings"]))]
+        if failed:
+            problems = "\n  ".join(failed)
+            raise SyncWouldFail(
+                f"'sheetsync sync' would not sync everything:\n  {problems}",
+                "Do what the message says, then run 'sheetsync doctor' again.",
+                max(exit_code(report), int(ExitCode.ROW_PROBLEMS)))
+        would = [f"{n} new {kind}{'' if n == 1 else 's'}" for kind, n in (
+            ("event", _steps(report, "create", "event")),
+            ("draft", _steps(report, "create", "draft")))]
+        rows = (f"; {report.rows_with_problems} rows have problems (see their Sync status "
+                "cells)" if report.rows_with_problems else "")
+        notes = "".join(f"\n  note: {n}" for n in report.notes)
+        return (f"a sync now would read {sum(report.rows_read.values())} rows and make "
+                f"{' and '.join(would)}{rows}{notes}")
+
     checks = [Check("Config file", config_file), Check("Credentials", credentials),
-              Check("Register", open_ws), Check("Tabs and headers", tabs),
-              Check("Calendar", calendar), Check("Mailbox", mailbox)]
+              Check("Register", register), Check("Tabs and headers", tabs),
+              Check("Calendar", calendar), Check("Mailbox", mailbox),
+              Check("Sync (dry run)", dry_run)]
     if backend_is_google(config_path):
         checks.insert(4, Check("Time zone and date order", lambda: (
             google_time_zone_and_date_order(state["ws"], state["settings"]))))
@@ -140,3 +186,17 @@ def run_doctor(config_path: str | None, out: TextIO,
     out.write("All good: 'sheetsync sync' is ready to run"
               f"{' (see the warnings above)' if warned else ''}.\n")
     return int(ExitCode.OK)
+
+
+def _steps(report: SyncReport, kind: str, what: str) -> int:
+    """How many of a dry run's steps would ``kind`` ("create") an event or a draft."""
+    from sheetsync.core.ports import EventSpec
+
+    count = 0
+    for row in report.rows:
+        for step in row.steps:
+            if step.kind != kind or step.change is None:
+                continue
+            is_event = isinstance(step.change.spec, EventSpec)
+            count += is_event == (what == "event")
+    return count

@@ -388,6 +388,16 @@ class LooksAhead(Protocol):
 
 
 @runtime_checkable
+class SelfChecks(Protocol):
+    """A register, calendar or mailbox that can check, without changing anything, that
+    a sync could do its work with it (``sheetsync doctor``): access, folders that can be
+    written, a lock held by a sync running now. Raises a ``UserError`` saying what to
+    do; may return a short description of what it checked."""
+
+    def check(self) -> str | None: ...
+
+
+@runtime_checkable
 class KeptInFiles(Protocol):
     """A calendar or mailbox kept in one file or folder that a person can delete or move
     as a whole (the local ``calendar.ics`` and ``drafts/``). A sync asks before it looks

@@ -100,24 +100,34 @@ def settings_changes(before: SettingsSeen | None, now: SettingsSeen) -> list[str
         notes.append(f"Settings: Time zone changed from {before.time_zone} to "
                      f"{now.time_zone} since the last sync: events are planned in "
                      f"{now.time_zone} from now on")
-    if before.owner_email.casefold() != now.owner_email.casefold():
+    # Filling in a placeholder is no news: only a real identity that changed is.
+    if before.owner_email.casefold() != now.owner_email.casefold() \
+            and not _placeholder_email(before.owner_email):
         notes.append(f"Settings: Owner email changed from {before.owner_email or '(blank)'} "
                      f"to {now.owner_email or '(blank)'} since the last sync: unsent drafts "
                      "come from the new address")
-    if before.clinic_name != now.clinic_name:
+    if before.clinic_name != now.clinic_name and not _placeholder_name(before.clinic_name):
         notes.append(f"Settings: Clinic name changed from '{before.clinic_name}' to "
                      f"'{now.clinic_name}' since the last sync: unsent drafts are rewritten "
                      "with it")
     return notes
 
 
+def _placeholder_name(name: str) -> bool:
+    return " ".join(name.casefold().split()) in PLACEHOLDER_CLINIC_NAMES
+
+
+def _placeholder_email(address: str) -> bool:
+    return address.strip().casefold() in PLACEHOLDER_OWNER_EMAILS
+
+
 def identity_problem(settings: ClinicSettings) -> str:
     """What to fill in when the clinic's identity is still a placeholder, or ""."""
     missing = []
-    if " ".join(settings.clinic_name.casefold().split()) in PLACEHOLDER_CLINIC_NAMES:
+    if _placeholder_name(settings.clinic_name):
         missing.append("'Clinic name' (your clinic's name as clients and partners know it; "
                        f"it is still '{settings.clinic_name}')")
-    if settings.owner_email.strip().casefold() in PLACEHOLDER_OWNER_EMAILS:
+    if _placeholder_email(settings.owner_email):
         missing.append("'Owner email' (the address drafts come from and the weekly digest "
                        "goes to; it is blank)")
     if not missing:
@@ -131,8 +141,8 @@ def hold_settings(parsed: ParsedRegister, snapshot: RegisterSnapshot, read: Sync
     """The Settings guard for one run. Returns True when the whole sync is held (a
     Settings tab that went): every data tab's rows are dropped from ``parsed`` and its
     state is the one read, so nothing is planned or written. Otherwise the run's notes
-    get what changed, ``tab_problems`` a placeholder identity, and the state what the
-    Settings tab says now."""
+    get what changed and what to fill in for a placeholder identity, and the state what
+    the Settings tab says now."""
     before = parsed.state.settings
     reason = "" if accept else settings_lost(snapshot, parsed.settings, before)
     if reason:
@@ -143,8 +153,8 @@ def hold_settings(parsed: ParsedRegister, snapshot: RegisterSnapshot, read: Sync
     now = seen_now(snapshot, parsed.settings)
     parsed.notes.extend(settings_changes(before, now))
     problem = identity_problem(parsed.settings)
-    if problem:
-        parsed.tab_problems.append(problem)
+    if problem:  # a note: every tab syncs, only the drafts wait (``hold_drafts``)
+        parsed.notes.append(problem)
     parsed.state.settings = now
     return False
 

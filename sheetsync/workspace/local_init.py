@@ -132,6 +132,7 @@ def describe(folder: Path, result: LocalInit) -> list[str]:
         if not result.changes.changed:
             lines.append(f"{register} already has every tab, column, dropdown and "
                          "highlight sheetsync lays out; nothing changed.")
-    lines.append(f"Next: edit {register}, then run "
+    lines.append(f"Next: edit {register} (in its Settings tab, check Clinic name and "
+                 "Owner email: no draft is made while they are placeholders), then run "
                  f"'sheetsync sync --config {folder / 'sheetsync.toml'}'.")
     return lines

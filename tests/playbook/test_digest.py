@@ -111,7 +111,7 @@ def test_no_owner_email_means_no_digest() -> None:
     assert report.digest is not None and report.digest.kind == "none"
     assert report.as_json()["digest"]["action"] == "none"
     # and the tab problem says what to fill in (core.settings_guard)
-    assert any("'Owner email'" in p for p in report.tab_problems)
+    assert any("'Owner email'" in p for p in report.notes)
 
 
 def test_turned_off_in_settings() -> None:

@@ -41,6 +41,7 @@ from sheetsync.core.ports import (
 )
 from sheetsync.errors import UserError
 
+from .checks import check_writable
 from .register import atomic_write
 
 PRODID = "-//sheetsync//EN"
@@ -91,6 +92,12 @@ class IcsCalendar:
 
     def describe(self) -> str:
         return self.path.name
+
+    def check(self) -> None:
+        """For ``sheetsync doctor`` (``ports.SelfChecks``), changing nothing: the file
+        can be read (``UserError`` when damaged) and its folder written."""
+        self._load()
+        check_writable(self.path.parent, f"save {self.path.name}")
 
     def vanished(self) -> str:
         """``ports.KeptInFiles``: the file's name when it is gone or empty."""

@@ -39,6 +39,7 @@ from sheetsync.core.ports import (
     Presence,
 )
 
+from .checks import check_writable
 from .register import atomic_write
 
 Clock = Callable[[], dt.datetime]
@@ -84,6 +85,14 @@ class EmlMailbox:
 
     def describe(self) -> str:
         return f"{self.drafts_dir.name}/ (drafts) and {self.sent_dir.name}/ (sent)"
+
+    def check(self) -> None:
+        """For ``sheetsync doctor`` (``ports.SelfChecks``), changing nothing: the drafts
+        folder can be written (or made), and the sent folder made if it is missing."""
+        check_writable(self.drafts_dir if self.drafts_dir.is_dir() else self.drafts_dir.parent,
+                       f"write drafts into {self.drafts_dir.name}/")
+        if not self.sent_dir.is_dir():
+            check_writable(self.sent_dir.parent, f"make the folder {self.sent_dir.name}/")
 
     def vanished(self) -> str:
         """``ports.KeptInFiles``: the drafts folder's name when it is gone."""

@@ -66,6 +66,7 @@ from sheetsync.synclog import SYNC_LOG_TAB
 
 from . import runlock
 from ._cells import cell_text, cell_value, clean_text
+from .checks import check_writable
 from .dashboard import replace_dashboard
 from .keep import describe_warning, is_loss_warning, losses_in_package, refusal
 from .meaning import mailto_links, saved_values
@@ -303,6 +304,22 @@ class XlsxRegister:
 
     def release_lock(self, holder: LockHolder) -> None:
         runlock.release(self.path, holder)
+
+    def check(self) -> str:
+        """For ``sheetsync doctor`` (``ports.SelfChecks``), changing nothing: the
+        workbook is there and readable, its folder can be written (the save and the run
+        lock), it is not open in Excel or LibreOffice and no other sync runs on it."""
+        self._read_bytes()
+        check_writable(self.path.parent, f"save {self.path.name} and its lock file")
+        locks = lock_files(self.path)
+        if locks:
+            lock = locks[0].name
+            raise BusyError(
+                f"{self.path.name} is open in Excel or LibreOffice ({lock} is beside it); "
+                "a sync now would change nothing.",
+                f"Close the file there. If nobody has it open, delete {lock}.")
+        note = runlock.check(self.path, dt.datetime.now(dt.timezone.utc))
+        return f"{self.path.name}" + (f" (note: {note})" if note else "")
 
     # ---------------------------------------------------------------------------- read
 

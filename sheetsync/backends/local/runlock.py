@@ -111,6 +111,22 @@ def acquire(register: Path, holder: LockHolder, now: dt.datetime) -> None:
     raise busy_error(register.name, _read(path))
 
 
+def check(register: Path, now: dt.datetime) -> str:
+    """For ``sheetsync doctor``, changing nothing: ``BusyError`` when a live lock is
+    there (a sync runs now), a note when a stale one is (the next sync takes it over),
+    else ""."""
+    path = lock_path(register)
+    if not path.exists():
+        return ""
+    found = _read(path)
+    if found is not None and not found.stale(now):
+        raise busy_error(register.name, found)
+    if found is None and _young(path, dt.datetime.now(dt.timezone.utc)):
+        raise busy_error(register.name, None)
+    return (f"{path.name} was left by a sync that did not finish; the next sync takes it "
+            "over")
+
+
 def release(register: Path, holder: LockHolder) -> None:
     """Delete the lock file if it is still ours (a run may have taken over an expired
     one meanwhile: that one is left alone)."""

@@ -37,7 +37,8 @@ def test_new_spreadsheet_is_laid_out_and_syncs() -> None:
     first = run_sync(ws, clock=NOON_UTC)
     assert first.ids_assigned == 1, first.as_json()
     # A new register's Settings hold placeholders: it syncs, but says what to fill in.
-    assert [p[:27] for p in first.tab_problems] == ["Tab 'Settings': fill in 'Cl"]
+    assert not first.tab_problems
+    assert [p[:27] for p in first.notes] == ["Tab 'Settings': fill in 'Cl"]
     assert TODAY.isoformat() in h.tab("Check-ins")[1]
 
 
