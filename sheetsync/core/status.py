@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from sheetsync.core.plan import Intent, RowPlan
-from sheetsync.core.ports import ChangeResult
+from sheetsync.core.ports import ChangeResult, DraftSpec
 from sheetsync.core.schema import NEXT_TOUCH
 from sheetsync.core.state import ObjectRecord
+from sheetsync.core.templates import blanks_note
 
 OK = "OK"
 MAX_CELL = 1_000
@@ -52,7 +53,9 @@ def describe(intent: Intent, record: ObjectRecord | None, failure: ChangeResult 
         return f"{prefix}sent on {record.date}".strip() if record.date else f"{prefix}sent"
     if record.status == "deleted":
         return f"{prefix}draft deleted (made again only if the row changes)".strip()
-    return f"{prefix}ready in Drafts".strip()
+    # A draft with a blank for the owner ("[Outcome: ...]") says so while it waits.
+    to_fill = blanks_note(intent.spec.body) if isinstance(intent.spec, DraftSpec) else ""
+    return f"{prefix}ready in Drafts{to_fill}".strip()
 
 
 def column_texts(plan: RowPlan, records: Mapping[str, ObjectRecord],

@@ -23,6 +23,22 @@ def placeholder_name(raw: str) -> str:
     return _SEPARATORS.sub("_", raw.strip()).casefold()
 
 
+#: A blank for the owner to fill in before sending: a capitalised name and a colon in
+#: square brackets, e.g. "[Outcome: write one line here before sending]".
+BLANK = re.compile(r"\[([A-Z][A-Za-z ]{0,30}):[^\[\]\n]*\]")
+
+
+def blanks_in(text: str) -> list[str]:
+    """The names of the blanks in a draft's text, e.g. ["Outcome"]."""
+    return list(dict.fromkeys(m.group(1).strip() for m in BLANK.finditer(text)))
+
+
+def blanks_note(text: str) -> str:
+    """": fill in [Outcome] before sending" for a text with blanks, else ""."""
+    names = blanks_in(text)
+    return f": fill in {', '.join(f'[{n}]' for n in names)} before sending" if names else ""
+
+
 class TemplateProblem(ValueError):
     pass
 

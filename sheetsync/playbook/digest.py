@@ -22,7 +22,7 @@ from sheetsync.core.ids import object_key
 from sheetsync.core.plan import Intent, RowPlan
 from sheetsync.core.ports import DraftSpec, EventSpec
 from sheetsync.core.reconcile import decide
-from sheetsync.core.templates import TemplateProblem
+from sheetsync.core.templates import TemplateProblem, blanks_note
 from sheetsync.playbook import defaults
 from sheetsync.playbook.checkins import CHECK_IN_PURPOSE
 from sheetsync.playbook.context import PlanContext, initials, iso, problem_for
@@ -135,10 +135,14 @@ def _waiting(ctx: PlanContext, intent: Intent) -> bool:
 def _drafts_waiting(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
     thank_yous: list[str] = []
     others: Counter[str] = Counter()
+    to_fill: list[str] = []
     for plan in plans.values():
         for intent in plan.intents:
             if not isinstance(intent.spec, DraftSpec) or not _waiting(ctx, intent):
                 continue
+            if blanks := blanks_note(intent.spec.body):
+                kind = _DRAFT_KINDS.get(intent.purpose, intent.purpose)
+                to_fill.append(f"  - {intent.row_key} {kind}{blanks}")
             if intent.purpose == THANK_YOU_PURPOSE:
                 thank_yous.append(f"  - {intent.row_key} to {intent.spec.to_name}")
             else:
@@ -148,6 +152,9 @@ def _drafts_waiting(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
     if others:
         parts = ", ".join(f"{n} {kind}" for kind, n in sorted(others.items()))
         lines.append(f"Other drafts waiting for you: {parts}")
+    if to_fill:
+        lines.append(f"Drafts with a line for you to fill in before sending: {len(to_fill)}")
+        lines += _capped(sorted(to_fill))
     return "\n".join(lines)
 
 

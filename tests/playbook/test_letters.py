@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from builders import NOON_UTC, PARTNER, TODAY, checkin, memory, referral, sync, tables
+from builders import NOON_UTC, PARTNER, TODAY, cell, checkin, memory, referral, sync, tables
 
 from sheetsync.cli.preview import run_preview
 from sheetsync.core.plan import RowPlan
@@ -21,7 +21,7 @@ from sheetsync.core.state import SyncState
 from sheetsync.engine import DEFAULT_TREATMENT_ROWS
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.defaults import DEFAULT_TEMPLATES, OUTCOME_LINE, RETIRED_TEMPLATES
-from sheetsync.testing.memory import MemoryRegister
+from sheetsync.testing.memory import MemoryMailbox, MemoryRegister
 from sheetsync.workspace.local_init import init_local
 
 DAY = dt.timedelta(days=1)
@@ -121,6 +121,20 @@ def test_report_back_has_a_marked_line_for_the_outcome() -> None:
                  "report-back").body
     assert OUTCOME_LINE in body
     assert "\n\n[Outcome: " in body
+
+
+def test_the_row_and_the_digest_say_the_report_back_has_a_line_to_fill_in() -> None:
+    ws, register = memory(partners=[PARTNER], referrals=[referral(**SEEN)],
+                          settings={"Owner email": "owner@lumen.example"})
+    report = sync(ws)
+    follow_up = str(cell(register, "Referrals", 1, "Follow-up"))
+    assert "Report-back ready in Drafts: fill in [Outcome] before sending" in follow_up
+    assert report.clean  # a blank to fill is news, not a problem
+    assert isinstance(ws.mailbox, MemoryMailbox)
+    [digest] = [d.spec for d in ws.mailbox.items.values()
+                if isinstance(d.spec, DraftSpec) and "This week" in d.spec.subject]
+    assert "Drafts with a line for you to fill in before sending: 1" in digest.body
+    assert "R-0001 report-back: fill in [Outcome]" in digest.body
 
 
 def test_a_templates_row_holding_an_earlier_built_in_text_gets_the_new_one() -> None:
