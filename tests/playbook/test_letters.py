@@ -125,7 +125,7 @@ def test_report_back_has_a_marked_line_for_the_outcome() -> None:
 
 def test_the_row_and_the_digest_say_the_report_back_has_a_line_to_fill_in() -> None:
     ws, register = memory(partners=[PARTNER], referrals=[referral(**SEEN)],
-                          settings={"Owner email": "owner@lumen.example"})
+                          settings={"Owner email": "owner@lumen.example", "Weekly digest": "Yes"})
     report = sync(ws)
     follow_up = str(cell(register, "Referrals", 1, "Follow-up"))
     assert "Report-back ready in Drafts: fill in [Outcome] before sending" in follow_up
