@@ -43,8 +43,6 @@ from sheetsync.core.ports import (
     Change,
     ChangeResult,
     DashboardRegister,
-    DraftSpec,
-    EventSpec,
     FindsSentCopies,
     KeptInFiles,
     Known,
@@ -58,12 +56,21 @@ from sheetsync.core.ports import (
     WriteReport,
     sent_in,
 )
-from sheetsync.core.reconcile import Step, absorb, decide, news_in, plan_steps, record_results
+from sheetsync.core.reconcile import (
+    ROW_DELETED,
+    Step,
+    absorb,
+    decide,
+    deleted_rows,
+    news_in,
+    plan_steps,
+    record_results,
+)
 from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
-from sheetsync.core.schema import normalise_header
+from sheetsync.core.schema import DATA_TABS, normalise_header
 from sheetsync.core.settings_guard import hold_drafts, hold_settings, identity_problem
-from sheetsync.core.state import IDENTITY_ROWS, ObjectKind, SyncState
+from sheetsync.core.state import IDENTITY_ROWS, LIVE_STATUSES, ObjectKind, SyncState
 from sheetsync.core.status import column_texts, sync_status
 from sheetsync.core.steady import Overrides, SteadyRecord, plan_problems_of, register_digest
 from sheetsync.core.vanished import Vanished, hold_vanished
@@ -71,7 +78,7 @@ from sheetsync.perf import cyclic_gc_paused
 from sheetsync.playbook import PlanContext, plan_register
 from sheetsync.playbook.dashboard import build_dashboard
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
-from sheetsync.playbook.digest import digest_row_key, plan_digest
+from sheetsync.playbook.digest import digest_row_key, plan_digest, replaced_digests
 from sheetsync.playbook.template_check import template_notes
 from sheetsync.synclog import SYNC_LOG_TAB, log_entry, sync_log_rows
 
@@ -115,6 +122,10 @@ class SyncReport:
     rows_with_problems: int = 0
     created: Counter[str] = field(default_factory=Counter)  # "event"/"draft"
     updated: Counter[str] = field(default_factory=Counter)
+    # Deleted drafts and cancelled events whose reason went (core.reconcile, retract).
+    retracted: Counter[str] = field(default_factory=Counter)
+    # Updates and retractions not made because a person had edited the draft or event.
+    left_edited: int = 0
     failed: int = 0
     retry_later: int = 0
     cells_written: int = 0
@@ -154,8 +165,11 @@ class SyncReport:
             "today": self.today.isoformat(),
             "rows_read": dict(self.rows_read),
             "rows_with_problems": self.rows_with_problems,
-            "events": {"created": self.created["event"], "updated": self.updated["event"]},
-            "drafts": {"created": self.created["draft"], "updated": self.updated["draft"]},
+            "events": {"created": self.created["event"], "updated": self.updated["event"],
+                       "retracted": self.retracted["event"]},
+            "drafts": {"created": self.created["draft"], "updated": self.updated["draft"],
+                       "retracted": self.retracted["draft"]},
+            "left_edited": self.left_edited,
             "failed": self.failed,
             "retry_later": self.retry_later,
             "cells_written": self.cells_written,
@@ -230,12 +244,17 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     utc_today = clock().date()
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=utc_today)
     parsed.notes.extend(template_notes(parsed.templates, parsed.treatments))
+    held: list[str] = [spec.name for spec in DATA_TABS]  # Settings held: every tab
     if not hold_settings(parsed, snapshot, state, accept=accept_changes):
-        hold_mass_changes(parsed, accept=accept_changes)
+        held = hold_mass_changes(parsed, accept=accept_changes)
     # A vanished calendar file or drafts folder holds the run (raises), or is started
     # afresh: what was made there is forgotten, so the run plans in full (not steady).
     fresh = hold_vanished(parsed.state, _vanished(workspace), accept=accept_changes)
     parsed.notes.extend(fresh)
+    # Tabs read whole this run: only their deleted rows retract anything (never a tab
+    # the mass-change guard held or that could not be read).
+    synced = frozenset(spec.id_prefix for spec in DATA_TABS
+                       if spec.name in parsed.columns and spec.name not in held)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
     report = SyncReport(dry_run=dry_run, today=today, tab_problems=list(parsed.tab_problems),
@@ -245,12 +264,15 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
 
     present = {row.key for row in parsed.all_rows()}
     present.add(digest_row_key(today))  # only this week's digest is looked after
+    # ... and what may be retracted: objects of deleted rows, earlier weeks' digests.
+    watched = present | {i.row_key for i in deleted_rows(parsed.state, present, synced)} \
+        | {i.row_key for i in replaced_digests(parsed.state, today)}
     progress.info("Checking the calendar and drafts")
     observations = {k: sent_in(parsed.settings.zone, o) for k, o in _observe(
-        workspace, parsed.state, present, parsed.settings.mail_domain).items()}
+        workspace, parsed.state, watched, parsed.settings.mail_domain).items()}
     news = news_in(parsed.state, observations)
     state = absorb(parsed.state, news)
-    steady = _Steady(workspace, snapshot, stored, today, utc_today)
+    steady = _Steady(workspace, snapshot, stored, today, utc_today, synced)
     if not (dry_run or second_pass or full or news or fresh) and steady.matches(parsed):
         steady.report(report, parsed)
         report.steady = True
@@ -260,7 +282,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                  sum(report.rows_read.values()), report.rows_with_problems)
         return report
     progress.info("Planning %d rows", sum(report.rows_read.values()))
-    ctx, plans, steps, digest = _plan(parsed, state, today, workspace.namespace)
+    ctx, plans, steps, digest = _plan(parsed, state, today, workspace.namespace, synced)
     _report_digest(report, steps[digest.row_key][0])
 
     if dry_run:
@@ -284,14 +306,23 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             if step.change is None:
                 continue
             outcome = results.get(step.intent.key)
-            kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
+            kind = step.change.kind
             if step.intent.key in left:
                 report.left[kind] += 1  # no time left for it: the next run goes on
                 continue
             if outcome is not None and (outcome.sent_on is not None or outcome.deleted):
                 continue  # already sent by the owner or deleted by a person: nothing made
-            if outcome is not None and outcome.ok:
-                (report.created if step.kind == "create" else report.updated)[kind] += 1
+            if outcome is not None and outcome.ok and outcome.edited:
+                report.left_edited += 1
+                if step.intent.retract == ROW_DELETED:
+                    report.notes.append(
+                        f"Row {step.intent.row_key} was deleted from the register, but its "
+                        f"{kind} was edited by you, so it was left as is: delete it yourself "
+                        "if it is no longer wanted")
+            elif outcome is not None and outcome.ok:
+                counter = {"create": report.created, "retract": report.retracted}.get(
+                    step.kind, report.updated)
+                counter[kind] += 1
             else:
                 report.failed += 1
                 report.retry_later += bool(outcome and outcome.retry_later)
@@ -339,27 +370,37 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                            budget=budget)
         again.created.update(report.created)
         again.updated.update(report.updated)
+        again.retracted.update(report.retracted)
+        again.left_edited += report.left_edited
         return again
-    log.info("sync done: rows=%d problems=%d created=%s updated=%s failed=%d cells=%d "
-             "left=%s", sum(report.rows_read.values()), report.rows_with_problems,
-             dict(report.created), dict(report.updated), report.failed, report.cells_written,
-             dict(report.left))
+    log.info("sync done: rows=%d problems=%d created=%s updated=%s retracted=%s failed=%d "
+             "cells=%d left=%s", sum(report.rows_read.values()), report.rows_with_problems,
+             dict(report.created), dict(report.updated), dict(report.retracted),
+             report.failed, report.cells_written, dict(report.left))
     return report
 
 
-def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: str
+def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: str,
+          synced: frozenset[str] = frozenset()
           ) -> tuple[PlanContext, dict[str, RowPlan], dict[str, list[Step]], Intent]:
     """The playbook's plans for every row and the weekly digest, and the steps they take
-    against the state. Pure."""
+    against the state; retractions for rows deleted from the tabs in ``synced`` (their
+    ID prefixes) and for earlier weeks' unsent digests. Pure."""
     ctx = PlanContext(parsed, state, today, namespace, _partner_contacts(state))
     plans = plan_register(ctx)
-    steps = {key: plan_steps(plan.intents, state) for key, plan in plans.items()}
+    steps = {key: plan_steps(plan.intents, state, today) for key, plan in plans.items()}
     if identity_problem(parsed.settings):
         hold_drafts(plans, steps)  # drafts from "Your Clinic": none (core.settings_guard)
+    present = {row.key for row in parsed.all_rows()}
+    for intent in deleted_rows(state, present, synced):
+        steps.setdefault(intent.row_key, []).extend(plan_steps([intent], state, today))
     # The digest rides with the rows' steps (apply, record) but has no row: the status
     # write-back iterates rows, so it never looks for one.
     digest = plan_digest(ctx, plans, parsed.tab_problems)
-    steps[digest.row_key] = plan_steps([digest], state)
+    steps[digest.row_key] = plan_steps([digest], state, today)
+    if digest.spec is not None:  # this week's replaces the earlier ones left unsent
+        for intent in replaced_digests(state, today):
+            steps.setdefault(intent.row_key, []).extend(plan_steps([intent], state, today))
     return ctx, plans, steps, digest
 
 
@@ -375,8 +416,10 @@ class _Steady:
     the last write left it, and what does this run's write leave for the next one."""
 
     def __init__(self, workspace: Workspace, snapshot: RegisterSnapshot,
-                 stored: list[list[str]], today: dt.date, utc_today: dt.date) -> None:
+                 stored: list[list[str]], today: dt.date, utc_today: dt.date,
+                 synced: frozenset[str] = frozenset()) -> None:
         self.workspace = workspace
+        self.synced = synced
         self.snapshot = snapshot
         self.stored = stored
         # Everything outside the register that planning depends on. (Another mailbox or
@@ -439,7 +482,8 @@ def _verify_steady(report: SyncReport, steady: _Steady, parsed: ParsedRegister,
                    state: SyncState) -> None:
     """For the test suite (``core.steady.VERIFY``): plan this steady run in full too; it
     must find nothing to do and report the same."""
-    ctx, plans, steps, digest = _plan(parsed, state, report.today, steady.workspace.namespace)
+    ctx, plans, steps, digest = _plan(parsed, state, report.today, steady.workspace.namespace,
+                                      steady.synced)
     changes = [s.intent.key for rs in steps.values() for s in rs if s.change is not None]
     full = SyncReport(dry_run=False, today=report.today,
                       tab_problems=list(parsed.tab_problems), notes=list(parsed.notes))
@@ -473,7 +517,7 @@ def _observe(workspace: Workspace, state: SyncState, present: set[str], mail_dom
     events: list[Known] = []
     drafts: list[Known] = []
     for record in state.objects.values():
-        if record.status != "active" or record.row_key not in present:
+        if record.status not in LIVE_STATUSES or record.row_key not in present:
             continue
         if record.kind == "event":
             events.append(record.known())
@@ -575,7 +619,7 @@ def _apply_to(target: Any, changes: list[Change], budget: _Budget, tracker: _Pro
             outcome = list(target.apply(part))
         except Exception as exc:  # one failing service must not lose the rest of the run
             log.warning("%s failed: %s", name, type(exc).__name__)
-            outcome = [ChangeResult(c.spec.key, False, error=f"{name} did not "
+            outcome = [ChangeResult(c.key, False, error=f"{name} did not "
                                     "answer; the next sync will try again", retry_later=True)
                        for c in part]
         results.extend(outcome)
@@ -594,7 +638,7 @@ def _apply(workspace: Workspace, steps: Sequence[Step], budget: _Budget | None =
     draft_changes: list[Change] = []
     for step in steps:
         if step.change is not None:
-            if isinstance(step.change.spec, DraftSpec):
+            if step.change.kind == "draft":
                 draft_changes.append(step.change)
             else:
                 event_changes.append(step.change)
@@ -617,7 +661,7 @@ def _apply(workspace: Workspace, steps: Sequence[Step], budget: _Budget | None =
     for outcome, rest in done:
         for result in outcome:
             results[result.key] = result
-        left.update(c.spec.key for c in rest)
+        left.update(c.key for c in rest)
     return results, left
 
 
@@ -647,7 +691,8 @@ def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: Syn
             for intent in plan.intents:
                 failure = failures.get(intent.key)
                 if failure is not None:
-                    verb = "make" if state.get(intent.key) is None else "update"
+                    verb = "make" if state.get(intent.key) is None else \
+                        "withdraw" if intent.retract else "update"
                     problems.append(f"Could not {verb} the {intent.label.lower()}: "
                                     f"{failure.error or 'unknown error'}; the next sync will "
                                     "try again")

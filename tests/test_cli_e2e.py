@@ -91,7 +91,8 @@ def test_json_summary(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["sync", "--config", str(demo / "sheetsync.toml"), "--json"])
     data = json.loads(capsys.readouterr().out)
     assert data["rows_read"] == {"Partners": 14, "Referrals": 15, "Check-ins": 13}
-    assert data["rows_with_problems"] == 6 and data["events"] == {"created": 0, "updated": 0}
+    assert data["rows_with_problems"] == 6 and data["events"] == {"created": 0, "updated": 0,
+                                                                   "retracted": 0}
     assert {p["tab"] for p in data["problems"]} == {"Partners", "Referrals", "Check-ins"}
     # The demo's own sync wrote last and nothing changed since: planning was skipped, and
     # the report is the one a full run gives (core.steady). --full plans every row.

@@ -104,6 +104,7 @@ def log_line(report: SyncReport, source: str, now: dt.datetime | None = None) ->
         f"events_updated={report.updated['event']}",
         f"drafts_created={report.created['draft']}",
         f"drafts_updated={report.updated['draft']}",
+        *([f"retracted={sum(report.retracted.values())}"] if report.retracted else []),
         f"digest={digest}",
         f"cells={report.cells_written}",
         f"failed={report.failed}",

@@ -35,11 +35,17 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
         creates = sum(s.kind == "create" for s in steps)
         updates = sum(s.kind == "update" for s in steps)
         out.write(f"  Would create       {creates}\n  Would update       {updates}\n")
+        retracts = sum(s.kind == "retract" for s in steps)
+        if retracts:
+            out.write(f"  Would withdraw     {retracts}\n")
     else:
         out.write(f"  Events             {report.created['event']} created · "
-                  f"{report.updated['event']} updated\n")
+                  f"{report.updated['event']} updated{_withdrawn(report, 'event')}\n")
         out.write(f"  Drafts             {report.created['draft']} created · "
-                  f"{report.updated['draft']} updated (review and send them yourself)\n")
+                  f"{report.updated['draft']} updated{_withdrawn(report, 'draft')} (review "
+                  "and send them yourself)\n")
+        if report.left_edited:
+            out.write(f"  Left as you edited {report.left_edited}\n")
         out.write(f"  Cells written      {report.cells_written}"
                   f"{f' ({report.ids_assigned} new IDs)' if report.ids_assigned else ''}\n")
     if report.steady:
@@ -95,6 +101,12 @@ def _kind_of(tab_title: str) -> str:
         if spec.matches(tab_title):
             return spec.name
     return tab_title
+
+
+def _withdrawn(report: SyncReport, kind: str) -> str:
+    """E.g. ' · 2 deleted': drafts deleted or events cancelled, their reason gone."""
+    n = report.retracted[kind]
+    return f" · {n} {'cancelled' if kind == 'event' else 'deleted'}" if n else ""
 
 
 def print_plan(report: SyncReport, out: TextIO) -> None:

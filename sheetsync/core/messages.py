@@ -19,7 +19,7 @@ from email.policy import SMTP, compat32
 from email.utils import format_datetime, formataddr
 from typing import Any, cast
 
-from sheetsync.core.ports import DraftSpec
+from sheetsync.core.ports import DraftSpec, draft_stamp
 
 # What sheetsync finds its drafts by, besides the Message-ID: the same opaque digest
 # (Gmail may give a sent message a Message-ID of its own). It names no row and no purpose:
@@ -122,3 +122,25 @@ def _fast_address(name: str, email: str, header: str) -> str | Header:
     value = Header(display, "utf-8", header_name=header)
     value.append(f" <{address}>", "us-ascii")
     return value
+
+
+# A stamp for what no parser can read: differs from every stamp sheetsync wrote.
+UNREADABLE = "unreadable"
+
+
+def message_stamp(data: bytes) -> str:
+    """``ports.draft_stamp`` of a message as a mailbox holds it (RFC 5322 bytes): what a
+    person may have changed since sheetsync wrote it (recipient, subject, text)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    try:
+        message = message_from_bytes(data, policy=default)
+        to = message.get("To")
+        addresses = getattr(to, "addresses", ())
+        address = addresses[0].addr_spec if addresses else str(to or "")
+        part = message.get_body(preferencelist=("plain",))
+        body = part.get_content() if part is not None else ""
+        return draft_stamp(address, str(message.get("Subject", "")), str(body))
+    except Exception:  # a file a person or program left unreadable: theirs now
+        return UNREADABLE

@@ -23,6 +23,10 @@ class Intent:
     basis: str = ""
     # Draft to a partner: counts as a contact with that partner once sent.
     partner_key: str = ""
+    # Why what was made for this row and purpose must go (plain words, e.g. "consent
+    # withdrawn"): an untouched draft is deleted and a future event cancelled
+    # (``core.reconcile``). Empty: whatever was made stays.
+    retract: str = ""
 
     @cached_property  # asked many times per intent while planning, reconciling, writing
     def key(self) -> str:

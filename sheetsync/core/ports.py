@@ -264,6 +264,9 @@ class DraftSpec:
     to_email: str
     subject: str
     body: str
+    # A draft to a partner that names a client (made with consent to share): if consent
+    # is withdrawn, a copy a person edited must be deleted by them (``core.status``).
+    names_client: bool = False
 
     def content_hash(self) -> str:
         return _digest([self.sender_name, self.sender_email, self.to_name, self.to_email,
@@ -272,6 +275,43 @@ class DraftSpec:
 
 def _when(value: dt.date | dt.datetime) -> str:
     return value.isoformat()
+
+
+# ------------------------------------------------------------------ what a person edits
+# The stamp of a draft or an event: a digest of the fields sheetsync writes and a person
+# may change (drafts: recipient, subject, body; events: title, description, start, end),
+# normalised so that the same text reads the same from every backend (an .eml file, an
+# .ics VEVENT, a Google Calendar event, a spec in memory).
+
+
+def _text(value: str) -> str:
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _instant(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        return value.replace(microsecond=0).isoformat()
+    return value.isoformat()
+
+
+def draft_stamp(to_email: str, subject: str, body: str) -> str:
+    return "s" + _digest([to_email.strip().lower(), " ".join(subject.split()), _text(body)])
+
+
+def event_stamp(title: str, description: str, start: dt.date | dt.datetime,
+                end: dt.date | dt.datetime) -> str:
+    return "s" + _digest([" ".join(title.split()), _text(description), _instant(start),
+                          _instant(end)])
+
+
+def spec_stamp(spec: EventSpec | DraftSpec) -> str:
+    """The stamp of ``spec`` as written (the memory backend keeps specs)."""
+    if isinstance(spec, EventSpec):
+        return event_stamp(spec.title, spec.description, spec.start, spec.end)
+    return draft_stamp(spec.to_email, spec.subject, spec.body)
 
 
 def _digest(payload: object) -> str:
@@ -312,11 +352,34 @@ class Known:
 
 @dataclass(frozen=True)
 class Change:
-    """Create or update one event or draft. ``known`` is set for updates."""
+    """Create, update or delete one event or draft.
 
-    op: Literal["create", "update"]
-    spec: EventSpec | DraftSpec
+    ``known`` is set for updates and deletes (and for a create that brings back what
+    sheetsync retracted before). A delete has no ``spec``: ``kind`` says where it goes.
+    ``written`` is the stamp the backend gave for what sheetsync last wrote (see
+    ``ChangeResult.written``): before an update or a delete the backend compares it with
+    what it holds now, and leaves an object a person edited exactly as it is
+    (``ChangeResult.edited``). An empty ``written`` (made before stamps were kept) is
+    not checked.
+    """
+
+    op: Literal["create", "update", "delete"]
+    spec: EventSpec | DraftSpec | None
     known: Known | None = None
+    written: str = ""
+    object_kind: Literal["event", "draft", ""] = ""
+
+    @property
+    def key(self) -> str:
+        if self.spec is not None:
+            return self.spec.key
+        return self.known.key if self.known is not None else ""
+
+    @property
+    def kind(self) -> Literal["event", "draft"]:
+        if self.spec is not None:
+            return "event" if isinstance(self.spec, EventSpec) else "draft"
+        return "draft" if self.object_kind == "draft" else "event"
 
 
 @dataclass(frozen=True)
@@ -336,15 +399,26 @@ class ChangeResult:
     # Set (with ok=True) when a create met an event a person had deleted (a crash lost
     # the record of making it): it is recorded as deleted, never made again.
     deleted: bool = False
+    # The backend's stamp of what it now holds as sheetsync wrote it (a digest of the
+    # fields sheetsync writes, ``draft_stamp``/``event_stamp``, or a version id the
+    # service gives, e.g. Gmail's message id): kept in the state, handed back in
+    # ``Change.written``.
+    written: str = ""
+    # Set (with ok=True) when an update or delete found the object edited by a person
+    # since sheetsync wrote it: it was left exactly as they made it.
+    edited: bool = False
 
 
 class Calendar(Protocol):
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]: ...
 
     def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
-        """Create or update events. A create whose deterministic id already exists
-        (a crash between creating and recording it) updates that event instead, unless a
-        person deleted it since: then the result says ``deleted`` and nothing is made."""
+        """Create, update or delete events. A create whose deterministic id already
+        exists (a crash between creating and recording it) updates that event instead,
+        unless a person deleted it since: then the result says ``deleted`` and nothing is
+        made (a create with ``known`` set brings back an event sheetsync deleted itself).
+        An update or delete of an event a person edited since (``Change.written``) leaves
+        it as it is and says ``edited``; a delete of an event already gone is done."""
         ...
 
     def describe(self) -> str: ...
@@ -368,8 +442,10 @@ class Mailbox(Protocol):
         ...
 
     def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
-        """Create or update drafts (never send). A create whose Message-ID already
-        exists as a draft updates it instead."""
+        """Create, update or delete drafts (never send). A create whose Message-ID
+        already exists as a draft updates it instead. An update or delete of a draft a
+        person edited since (``Change.written``) leaves it as it is and says ``edited``;
+        a delete of a draft the owner sent says ``sent_on`` and deletes nothing."""
         ...
 
     def describe(self) -> str: ...

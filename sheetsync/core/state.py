@@ -17,7 +17,8 @@ from typing import Literal
 
 from sheetsync.core.ports import Known
 
-STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date", "basis")
+STATE_HEADER = ("key", "kind", "remote id", "thread id", "hash", "status", "date", "basis",
+                "written")
 STATE_VERSION = "1"
 NEW_ROWS = "#new rows"
 STEADY = "#steady"
@@ -36,7 +37,13 @@ IDENTITY_ROWS = (IDENTITY_KEY, IDENTITIES)
 IDENTITIES_PER_CELL = MAX_STATE_CELL // 22
 
 ObjectKind = Literal["event", "draft"]
-ObjectStatus = Literal["active", "sent", "deleted"]
+# retracted: sheetsync deleted it, its reason gone (``core.reconcile``); edited: a person
+# changed it since sheetsync wrote it, so it is never changed or deleted again.
+ObjectStatus = Literal["active", "sent", "deleted", "retracted", "edited"]
+OBJECT_STATUSES = ("active", "sent", "deleted", "retracted", "edited")
+# Still in the calendar or mailbox as far as sheetsync knows: observed every run.
+LIVE_STATUSES = ("active", "edited")
+_NAMES_CLIENT = "client"
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,9 @@ class ObjectRecord:
     ``hash`` is the content it last wrote (a changed row means a changed hash, so an
     update); ``date`` is the event's date or the draft's sent date; ``basis`` is what the
     rule planned from (e.g. the due date of a stay-in-touch check-in) so a rule can keep
-    an event where it is while its inputs are unchanged.
+    an event where it is while its inputs are unchanged. ``written`` is the backend's
+    stamp of what sheetsync last wrote (``ports.ChangeResult.written``), so a person's
+    edit is told; ``names_client`` marks a partner draft that named a client.
     """
 
     key: str
@@ -57,6 +66,8 @@ class ObjectRecord:
     thread_id: str = ""
     date: str = ""
     basis: str = ""
+    written: str = ""
+    names_client: bool = False
 
     def known(self, message_id: str = "") -> Known:
         return Known(self.key, self.remote_id, self.thread_id, message_id)
@@ -160,7 +171,7 @@ class SyncState:
         for start in range(0, len(self.steady), STEADY_PER_CELL):
             rows.append([STEADY, str(start // STEADY_PER_CELL),
                          self.steady[start:start + STEADY_PER_CELL], "", "", "", "", ""])
-        return rows
+        return _padded(rows)
 
     def content_rows(self) -> list[list[str]]:
         """The rows that hold what sheetsync knows, without the header and the rows that
@@ -180,11 +191,12 @@ class SyncState:
         rows += _packed_new_rows(self.new_rows)
         for key in sorted(self.objects):
             r = self.objects[key]
+            written = f"{_NAMES_CLIENT} {r.written}".strip() if r.names_client else r.written
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
-                         r.basis])
+                         r.basis, written])
         # After the objects: a row more of prints shifts only the few rows after it (the
         # Google write rewrites the rows that differ by position).
-        return rows + self.identity_rows()
+        return _padded(rows + self.identity_rows())
 
     def identity_rows(self) -> list[list[str]]:
         """The rows of the identity prints (``core.identity``) and their key."""
@@ -241,7 +253,10 @@ class SyncState:
             elif key.startswith("#"):
                 continue
             elif cells[1] in ("event", "draft"):
-                status = cells[5] if cells[5] in ("active", "sent", "deleted") else "active"
+                status = cells[5] if cells[5] in OBJECT_STATUSES else "active"
+                flags = cells[8].split()
+                names_client = bool(flags) and flags[0] == _NAMES_CLIENT
+                written = flags[-1] if flags and flags[-1] != _NAMES_CLIENT else ""
                 state.objects[key] = ObjectRecord(
                     key=key,
                     kind=cells[1],  # type: ignore[arg-type]
@@ -251,10 +266,21 @@ class SyncState:
                     status=status,  # type: ignore[arg-type]
                     date=cells[6],
                     basis=cells[7],
+                    written=written,
+                    names_client=names_client,
                 )
         if sorted(steady) == list(range(len(steady))):
             state.steady = "".join(steady[i] for i in range(len(steady)))
         return state
+
+
+def _padded(rows: list[list[str]]) -> list[list[str]]:
+    """Every row as wide as the header: a tab reads back as wide as its widest row."""
+    width = len(STATE_HEADER)
+    for row in rows:
+        if len(row) < width:
+            row += [""] * (width - len(row))
+    return rows
 
 
 def _packed_new_rows(new_rows: dict[str, NewRowKey]) -> list[list[str]]:

@@ -45,6 +45,8 @@ def describe(intent: Intent, record: ObjectRecord | None, failure: ChangeResult 
         if not reason or same_as_column or reason in ("passed",):
             return "" if reason == "passed" else reason
         return f"{intent.label}: {reason}"
+    if record.status in ("retracted", "edited"):
+        return _withdrawn_or_edited(intent, record, prefix)
     if record.kind == "event":
         if record.status == "deleted":
             return f"{prefix}event deleted in the calendar (not recreated)".strip()
@@ -58,6 +60,26 @@ def describe(intent: Intent, record: ObjectRecord | None, failure: ChangeResult 
     return f"{prefix}ready in Drafts{to_fill}".strip()
 
 
+def _withdrawn_or_edited(intent: Intent, record: ObjectRecord, prefix: str) -> str:
+    """A retracted object, or one a person edited (``core.reconcile``)."""
+    kind = record.kind
+    if record.status == "retracted":
+        why = intent.retract or "no longer needed"
+        done = "event cancelled" if kind == "event" else "draft deleted"
+        return f"{prefix}withdrawn: {why}, {done}".strip()
+    # A partner draft made with consent that may no longer name the client.
+    still_named = kind == "draft" and record.names_client and (
+        (isinstance(intent.spec, DraftSpec) and not intent.spec.names_client)
+        or (intent.spec is None and "consent" in intent.retract))
+    if still_named:
+        return (f"{prefix}consent withdrawn: the draft you edited still names the client, "
+                "delete it yourself").strip()
+    if intent.retract:
+        return (f"{prefix}{intent.retract}: the {kind} you edited was left as is, "
+                f"delete it yourself if it is no longer wanted").strip()
+    return f"{prefix}{kind} edited by you: left as is".strip()
+
+
 def column_texts(plan: RowPlan, records: Mapping[str, ObjectRecord],
                  failures: Mapping[str, ChangeResult]) -> dict[str, str]:
     """Text for every tool-owned column the row's intents touch."""
@@ -68,7 +90,8 @@ def column_texts(plan: RowPlan, records: Mapping[str, ObjectRecord],
             # Next touch leads with the date that matters; drafts and deleted events
             # follow. Planned reminders are summed up by the next-touch line itself.
             record = records.get(intent.key)
-            if record is None or (record.kind == "event" and record.status == "active"):
+            if record is None or (record.kind == "event" and record.status in (
+                    "active", "retracted")):
                 if intent.why_not.startswith("!") or intent.key in failures:
                     parts[intent.column].append(describe(intent, record, failures.get(intent.key)))
                 continue

@@ -44,7 +44,7 @@ def _check_in(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatmen
         if not item.first_visit:
             return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
                           why_not=f"not needed ({treatment} has no check-in; first visits get "
-                                  "one)")
+                                  "one)", retract=f"{treatment} has no check-in")
         after = ctx.settings.first_visit_checkin_days
     due = item.treatment_date + dt.timedelta(days=after)
     record = ctx.record(row.key, CHECK_IN_PURPOSE)
@@ -78,10 +78,11 @@ def _aftercare(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatme
     record = ctx.record(row.key, AFTERCARE_PURPOSE)
     if not item.client_email:
         return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
-                      why_not="not needed (no client email)")
+                      why_not="not needed (no client email)", retract="client email removed")
     if not template:
         return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
-                      why_not=f"not needed ({treatment} has no aftercare template)")
+                      why_not=f"not needed ({treatment} has no aftercare template)",
+                      retract=f"{treatment} has no aftercare")
     if ctx.too_old(item.treatment_date) and record is None:
         return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
                       why_not=f"not needed (older than {ctx.settings.history_days} days)")

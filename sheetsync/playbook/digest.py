@@ -4,7 +4,8 @@ A pure function of the planned register, like the other rules. The digest covers
 clinic's current week (Monday to Sunday): it is made on the first sync of the week and,
 because its key holds the week (``digest-2026-W47/digest``), every later sync that week
 updates the same draft when its content changed, and never makes a second one. Next
-week gets a new key, so last week's draft stays as it last was.
+week gets a new key; when it is made, last week's draft is deleted if it is still
+unsent and nobody edited it (``replaced_digests``), so one digest waits at a time.
 
 The digest names partners (colleagues, not clients) but never a client: client rows
 appear as their ID and initials only, because drafts are read on phones, forwarded and
@@ -22,6 +23,7 @@ from sheetsync.core.ids import object_key
 from sheetsync.core.plan import Intent, RowPlan
 from sheetsync.core.ports import DraftSpec, EventSpec
 from sheetsync.core.reconcile import decide
+from sheetsync.core.state import SyncState
 from sheetsync.core.templates import TemplateProblem, blanks_note
 from sheetsync.playbook import defaults
 from sheetsync.playbook.checkins import CHECK_IN_PURPOSE
@@ -52,6 +54,17 @@ def digest_row_key(today: dt.date) -> str:
 
 def digest_key(today: dt.date) -> str:
     return object_key(digest_row_key(today), DIGEST_PURPOSE)
+
+
+def replaced_digests(state: SyncState, today: dt.date) -> list[Intent]:
+    """Earlier weeks' digests still waiting unsent in Drafts: this week's replaces them,
+    so at most one digest waits at a time (an edited one is left, ``core.reconcile``)."""
+    current = digest_row_key(today)
+    return [Intent(r.row_key, r.purpose, "", DIGEST_LABEL,
+                   retract="replaced by this week's digest")
+            for r in state.objects.values()
+            if r.status == "active" and r.kind == "draft" and r.row_key.startswith("digest-")
+            and r.row_key != current]
 
 
 def plan_digest(ctx: PlanContext, plans: Mapping[str, RowPlan],
@@ -129,7 +142,7 @@ def _waiting(ctx: PlanContext, intent: Intent) -> bool:
     step = decide(intent, record)
     if step.kind in ("create", "update"):
         return True
-    return step.kind == "keep" and record is not None and record.status == "active"
+    return step.kind == "keep" and record is not None and record.status in ("active", "edited")
 
 
 def _drafts_waiting(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:

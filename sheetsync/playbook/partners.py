@@ -109,7 +109,9 @@ def _stay_in_touch(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> Non
     due = contact + dt.timedelta(days=every)
     if ctx.today < due:
         plan.next_touch = f"{iso(due)}: check-in (every {every} days)"
-        plan.intents.append(Intent(row.key, STAY_IN_TOUCH_PURPOSE, NEXT_TOUCH, "Check-in"))
+        # A check-in event still ahead is cancelled: the contact it was for happened.
+        plan.intents.append(Intent(row.key, STAY_IN_TOUCH_PURPOSE, NEXT_TOUCH, "Check-in",
+                                   retract=f"contact on {iso(contact)}"))
         return
     # Due: one event, dated the day it is first planned, kept there while the due date
     # is unchanged (so the calendar does not shift every day an overdue partner waits).

@@ -7,6 +7,7 @@ no clinical detail, and there is no report-back.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sheetsync.core.register import Row
 from sheetsync.core.rows import PartnerRow, ReferralRow
@@ -28,6 +29,14 @@ THANK_YOU_PURPOSE = "thank-you"
 FOLLOW_UP_PURPOSE = "follow-up"
 REPORT_BACK_PURPOSE = "report-back"
 _LOOP_CLOSED = ("Reported back", "Closed", "Declined")
+# Ended before its drafts were sent: an unsent thank-you or report-back is withdrawn.
+_ENDED = ("Closed", "Declined")
+CONSENT_WITHDRAWN = "consent withdrawn"
+
+
+def _ended(referral: ReferralRow) -> str:
+    """Why a referral's drafts and future follow-up are withdrawn, or ""."""
+    return f"referral {referral.status.lower()}" if referral.status in _ENDED else ""
 
 
 def plan_referral(ctx: PlanContext, row: Row[ReferralRow]) -> RowPlan:
@@ -82,6 +91,7 @@ def _partner_draft(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRo
                          partner_safe=not referral.consent)
     except TemplateProblem as exc:
         return Intent(row.key, purpose, column, label, why_not="!" + problem_for(label, exc))
+    spec = replace(spec, names_client=referral.consent)
     return Intent(row.key, purpose, column, label, spec, partner_key=partner.key)
 
 
@@ -91,6 +101,9 @@ def _thank_you(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
     if referral.direction != "Received":
         return Intent(row.key, THANK_YOU_PURPOSE, THANK_YOU, label,
                       why_not="not needed (we referred)")
+    if _ended(referral):
+        return Intent(row.key, THANK_YOU_PURPOSE, THANK_YOU, label,
+                      why_not=f"not needed (status {referral.status})", retract=_ended(referral))
     if ctx.too_old(referral.date) and ctx.record(row.key, THANK_YOU_PURPOSE) is None:
         return Intent(row.key, THANK_YOU_PURPOSE, THANK_YOU, label,
                       why_not=f"not needed (older than {ctx.settings.history_days} days)")
@@ -107,7 +120,7 @@ def _follow_up(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
     if referral.direction == "Received":
         if not referral.consent:
             return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, "Report back",
-                          why_not="none (no consent to share)")
+                          why_not="none (no consent to share)", retract=CONSENT_WITHDRAWN)
         label = "Report back"
         title = f"Report back to {partner.model.name} about {client}"
         if referral.first_visit:
@@ -131,7 +144,8 @@ def _follow_up(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
                       why_not=f"not needed (older than {s.history_days} days)")
     if referral.status in _LOOP_CLOSED and existing is not None:
         # Keep what was made; do not move it any more.
-        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not="done")
+        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not="done",
+                      retract=_ended(referral))
     description = (
         f"{'Received from' if referral.direction == 'Received' else 'Sent to'} "
         f"{partner.model.name}"
@@ -148,8 +162,10 @@ def _report_back(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
                  partner: Row[PartnerRow]) -> Intent:
     label = "Report-back"
     if referral.direction != "Received" or not referral.consent:
-        return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label, why_not="")
+        return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label, why_not="",
+                      retract=CONSENT_WITHDRAWN)
     if referral.status != "Seen":
-        return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label, why_not="")
+        return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label, why_not="",
+                      retract=_ended(referral))
     return _partner_draft(ctx, row, referral, partner, REPORT_BACK_PURPOSE, FOLLOW_UP, label,
                           defaults.REPORT_BACK)

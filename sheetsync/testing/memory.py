@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sheetsync.core.dashboard import Dashboard, MonthlyTable
 from sheetsync.core.fields import text_of
@@ -33,6 +33,7 @@ from sheetsync.core.ports import (
     SkippedWrite,
     Workspace,
     WriteReport,
+    spec_stamp,
 )
 from sheetsync.core.schema import STATE_TAB
 from sheetsync.synclog import SYNC_LOG_TAB
@@ -162,6 +163,10 @@ class MemoryRegister:
         self.version += 1
 
 
+def _stamp_of(change: Change) -> str:
+    return spec_stamp(change.spec) if change.spec is not None else ""
+
+
 @dataclass
 class _Stored:
     spec: EventSpec | DraftSpec
@@ -179,6 +184,7 @@ class _MemoryStore:
         self.calls: list[str] = []
         self._ids = itertools.count(1)
         self.fail_next: int = 0
+        self.retracted: list[str] = []  # keys sheetsync deleted, in order
 
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
         self.calls.append("observe")
@@ -199,13 +205,25 @@ class _MemoryStore:
         self.calls.append("apply")
         results = []
         for change in changes:
-            key = change.spec.key
+            key = change.key
             if self.fail_next > 0:
                 self.fail_next -= 1
                 results.append(ChangeResult(key, False, error="service unavailable",
                                             retry_later=True))
                 continue
             stored = self.items.get(key)
+            if change.op != "create" and stored is not None and change.written and \
+                    not stored.deleted and stored.sent_on is None and \
+                    spec_stamp(stored.spec) not in (change.written, _stamp_of(change)):
+                # A person edited it since sheetsync wrote it: theirs, left as it is.
+                # (Already as this change would make it: a run killed after writing it.)
+                results.append(ChangeResult(key, True, stored.remote_id, stored.thread_id,
+                                            edited=True))
+                continue
+            if change.op == "delete":
+                results.append(self._delete(key, stored))
+                continue
+            assert change.spec is not None
             if stored is not None and stored.sent_on is not None and change.op == "create":
                 # Sent by the owner (its record was lost in a crash): never made again.
                 results.append(ChangeResult(key, True, stored.remote_id, stored.thread_id,
@@ -217,7 +235,8 @@ class _MemoryStore:
             if stored is not None and stored.deleted and change.op == "update":
                 results.append(ChangeResult(key, False, error=f"deleted in the {self.kind}"))
                 continue
-            if stored is not None and stored.deleted and self.kind == "calendar":
+            if stored is not None and stored.deleted and self.kind == "calendar" and \
+                    change.known is None:
                 # A person deleted the event a killed run made: it stays deleted. (A
                 # mailbox keeps no trace of a deleted draft, so one is made again.)
                 results.append(ChangeResult(key, True, stored.remote_id, deleted=True))
@@ -231,8 +250,19 @@ class _MemoryStore:
                 stored.spec = change.spec
                 stored.deleted = False
                 stored.revisions += 1
-            results.append(ChangeResult(key, True, stored.remote_id, stored.thread_id))
+            results.append(ChangeResult(key, True, stored.remote_id, stored.thread_id,
+                                        written=spec_stamp(stored.spec)))
         return results
+
+    def _delete(self, key: str, stored: _Stored | None) -> ChangeResult:
+        """sheetsync deletes what it made (a retraction): a sent draft stays sent."""
+        if stored is not None and stored.sent_on is not None:
+            return ChangeResult(key, True, stored.remote_id, stored.thread_id,
+                                sent_on=stored.sent_on)
+        if stored is not None:
+            self.retracted.append(key)
+            stored.deleted = True
+        return ChangeResult(key, True, stored.remote_id if stored else "")
 
     def describe(self) -> str:
         return f"memory {self.kind}"
@@ -247,6 +277,11 @@ class _MemoryStore:
 
     def delete(self, key: str) -> None:
         self.items[key].deleted = True
+
+    def edit(self, key: str, **fields: str) -> None:
+        """A person edits the draft or event (e.g. ``body=...``, ``title=...``)."""
+        stored = self.items[key]
+        stored.spec = replace(stored.spec, **fields)  # type: ignore[arg-type]
 
 
 class MemoryCalendar(_MemoryStore):

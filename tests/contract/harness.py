@@ -48,6 +48,18 @@ class Harness(Protocol):
 
     def delete_event(self, key: str) -> None: ...
 
+    def edit_draft(self, key: str, body: str) -> None:
+        """The owner rewrites the draft's text (e.g. adds a PS) and saves it."""
+        ...
+
+    def edit_event(self, key: str, title: str) -> None:
+        """The owner renames the event in the calendar."""
+        ...
+
+    def draft_body(self, key: str) -> str:
+        """The text of the unsent draft with ``key``."""
+        ...
+
 
 def trimmed(rows: list[list[CellValue]]) -> list[list[str]]:
     out = []
@@ -116,3 +128,12 @@ class MemoryHarness:
 
     def delete_event(self, key: str) -> None:
         self.ws.calendar.delete(key)  # type: ignore[attr-defined]
+
+    def edit_draft(self, key: str, body: str) -> None:
+        self.ws.mailbox.edit(key, body=body)  # type: ignore[attr-defined]
+
+    def edit_event(self, key: str, title: str) -> None:
+        self.ws.calendar.edit(key, title=title)  # type: ignore[attr-defined]
+
+    def draft_body(self, key: str) -> str:
+        return str(self.ws.mailbox.live()[key].body)  # type: ignore[attr-defined]

@@ -147,3 +147,29 @@ class LocalHarness:
         cal.subcomponents[:] = [c for c in cal.subcomponents
                                 if str(c.get("X-SHEETSYNC-KEY", "")) != key]
         self.ics.write_bytes(cal.to_ical())
+
+    def edit_draft(self, key: str, body: str) -> None:
+        import email
+        import email.policy
+
+        path = self.drafts / draft_file_name(key)
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        msg.set_content(body)  # type: ignore[attr-defined]
+        path.write_bytes(msg.as_bytes())
+
+    def edit_event(self, key: str, title: str) -> None:
+        cal = self._calendar()
+        for event in cal.walk("VEVENT"):
+            if str(event.get("X-SHEETSYNC-KEY", "")) == key:
+                event.pop("SUMMARY")
+                event.add("SUMMARY", title)
+        self.ics.write_bytes(cal.to_ical())
+
+    def draft_body(self, key: str) -> str:
+        import email
+        import email.policy
+
+        path = self.drafts / draft_file_name(key)
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        part = msg.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        return str(part.get_content())

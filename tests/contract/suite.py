@@ -338,7 +338,158 @@ class BackendContract:
         assert report.dry_run and harness.tab("Check-ins") == before
         assert harness.live_events() == {} and harness.live_drafts() == {}
 
+    # ------------------------------------------------ retraction and the owner's edits
+    # (issue 15 items 1, 4 and 5: REGISTER.md "The life of an obligation")
+
+    def test_withdrawn_consent_deletes_the_report_back_and_cancels_its_event(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral(
+            **{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})]))
+        sync_on(ws, TODAY)
+        assert {"R-0001/thank-you", "R-0001/report-back"} <= set(harness.live_drafts())
+        assert "R-0001/follow-up" in harness.live_events()  # report back on TODAY + 2
+        harness.set_cell("Referrals", 2, "Consent to share", "No")
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        drafts = harness.live_drafts()
+        assert "R-0001/report-back" not in drafts
+        assert "R-0001/follow-up" not in harness.live_events()
+        # The thank-you stays, rewritten without the client.
+        assert "R-0001/thank-you" in drafts and "Jane" not in drafts["R-0001/thank-you"]
+        assert "Jane" not in harness.draft_body("R-0001/thank-you")
+        assert report.retracted == {"event": 1, "draft": 1}
+        row = by_id(harness.tab("Referrals"), "Referral ID")["R-0001"]
+        assert "withdrawn: consent withdrawn, draft deleted" in row["Follow-up"]
+        assert "withdrawn: consent withdrawn, event cancelled" in row["Follow-up"]
+        assert row["Sync status"] == "OK"
+        # Steady from then on: nothing made again, nothing written.
+        again = sync_on(ws, TODAY + dt.timedelta(days=2))
+        assert again.retracted == {} and again.created == {} and again.cells_written == 0
+
+    def test_a_deleted_row_takes_its_drafts_and_future_events_with_it(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[
+            referral(**{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY}),
+            referral(Client="Bo Brown")]))
+        sync_on(ws, TODAY)
+        sent = set(harness.live_drafts())
+        assert {"R-0001/report-back", "R-0002/thank-you"} <= sent
+        harness.delete_row("Referrals", 2)  # R-0001
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert not [k for k in harness.live_drafts() if k.startswith("R-0001/")]
+        assert not [k for k in harness.live_events() if k.startswith("R-0001/")]
+        assert "R-0002/thank-you" in harness.live_drafts()
+        assert report.retracted == {"draft": 2, "event": 1}
+        out = report.as_json()
+        assert out["drafts"]["retracted"] == 2 and out["events"]["retracted"] == 1
+        assert "Jane" not in str(out) and "Doe" not in str(out)
+
+    def test_a_tab_that_reads_empty_retracts_nothing(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[
+            referral(**{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})]))
+        sync_on(ws, TODAY)
+        drafts, events = harness.live_drafts(), harness.live_events()
+        harness.delete_row("Referrals", 2)  # the tab now reads as empty: held
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert report.tab_problems and report.retracted == {}
+        assert harness.live_drafts().keys() >= {k for k in drafts if k.startswith("R-")}
+        assert harness.live_events() == events
+
+    def test_declined_before_sending_deletes_the_unsent_thank_you_only(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[
+            referral(), referral(Client="Bo Brown")]))
+        sync_on(ws, TODAY)
+        harness.send_draft("R-0002/thank-you", TODAY)
+        harness.set_cell("Referrals", 2, "Status", "Declined")
+        harness.set_cell("Referrals", 3, "Status", "Declined")
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert not [k for k in harness.live_drafts() if k.startswith("R-")]
+        assert report.retracted == {"draft": 1}
+        rows = by_id(harness.tab("Referrals"), "Referral ID")
+        assert rows["R-0001"]["Thank-you"] == "withdrawn: referral declined, draft deleted"
+        assert rows["R-0002"]["Thank-you"].startswith("sent on")
+
+    def test_the_owners_edit_of_a_draft_is_never_overwritten(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral()]))
+        sync_on(ws, TODAY)
+        body = harness.draft_body("R-0001/thank-you")
+        harness.edit_draft("R-0001/thank-you", body + "\nPS: see you at the conference!\n")
+        # A change that rewrites every untouched draft: the edited one stays theirs.
+        harness.set_cell("Settings", _settings_row(harness, "Signature"), "Value",
+                         "Sam, at the clinic")
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert "PS: see you at the conference!" in harness.draft_body("R-0001/thank-you")
+        assert report.left_edited == 1 and report.updated == {}
+        row = by_id(harness.tab("Referrals"), "Referral ID")["R-0001"]
+        assert row["Thank-you"] == "draft edited by you: left as is"
+        # ... and never again, even when the row changes.
+        harness.set_cell("Referrals", 2, "Reason", "eczema")
+        again = sync_on(ws, TODAY + dt.timedelta(days=2))
+        assert again.updated == {} and again.left_edited == 0
+        assert "PS: see you at the conference!" in harness.draft_body("R-0001/thank-you")
+
+    def test_withdrawn_consent_leaves_an_edited_report_back_and_says_so(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral(
+            **{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})]))
+        sync_on(ws, TODAY)
+        harness.edit_draft("R-0001/report-back", "Dear Carol, Jane is doing well.\n")
+        harness.set_cell("Referrals", 2, "Consent to share", "No")
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert harness.draft_body("R-0001/report-back").startswith("Dear Carol, Jane")
+        assert report.retracted == {"event": 1}
+        row = by_id(harness.tab("Referrals"), "Referral ID")["R-0001"]
+        assert ("consent withdrawn: the draft you edited still names the client, delete it "
+                "yourself") in row["Follow-up"]
+
+    def test_an_event_the_owner_edited_is_not_moved(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[
+            referral(Direction="Sent")]))
+        sync_on(ws, TODAY)
+        before = harness.live_events()["R-0001/follow-up"]
+        harness.edit_event("R-0001/follow-up", "Call Carol about J.D.")
+        harness.set_cell("Referrals", 2, "Date", TODAY)  # would move it three days on
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert harness.live_events()["R-0001/follow-up"] == before
+        assert report.left_edited == 1 and report.updated == {}
+        row = by_id(harness.tab("Referrals"), "Referral ID")["R-0001"]
+        assert row["Follow-up"] == "Check seen event edited by you: left as is"
+
+    def test_a_treatment_without_check_in_or_aftercare_withdraws_both(
+            self, harness: Harness) -> None:
+        ws = harness.workspace(tables(checkins=[checkin()]))
+        sync_on(ws, TODAY)
+        assert "C-0001/aftercare" in harness.live_drafts()
+        assert "C-0001/check-in" in harness.live_events()
+        harness.set_cell("Check-ins", 2, "Treatment", "Massage")
+        report = sync_on(ws, TODAY + dt.timedelta(days=1))
+        assert "C-0001/aftercare" not in harness.live_drafts()
+        assert "C-0001/check-in" not in harness.live_events()
+        assert report.retracted == {"event": 1, "draft": 1}
+        row = by_id(harness.tab("Check-ins"), "Check-in ID")["C-0001"]
+        assert row["Aftercare"] == "withdrawn: Massage has no aftercare, draft deleted"
+
+    def test_one_weekly_digest_waits_in_drafts(self, harness: Harness) -> None:
+        ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral()],
+                                      settings={"Owner email": "owner@clinic.example"}))
+        for week in range(6):
+            sync_on(ws, TODAY + dt.timedelta(days=7 * week))
+            digests = [k for k in harness.live_drafts() if k.startswith("digest-")]
+            assert len(digests) == 1, (week, digests)
+
 
 @pytest.fixture
 def harness() -> Harness:  # pragma: no cover - overridden by each backend's module
     raise NotImplementedError
+
+
+
+def sync_on(ws: Any, day: dt.date, **kw: Any) -> Any:
+    """A sync at noon UTC on ``day`` (an injected clock)."""
+    moment = dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+    return run_sync(ws, clock=lambda: moment, **kw)
+
+
+def _settings_row(harness: Harness, key: str) -> int:
+    rows = harness.tab("Settings")
+    return next(i for i, r in enumerate(rows, 1) if r and r[0] == key)

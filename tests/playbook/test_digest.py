@@ -70,10 +70,12 @@ def test_updated_during_the_week_then_a_new_one_next_week() -> None:
     next_week = sync(ws, clock=monday)
     assert next_week.digest is not None and next_week.digest.kind == "create"
     live = digests(box)
-    assert set(live) == {KEY, "digest-2026-W48/digest"}
+    # This week's replaces last week's unsent one: one digest waits at a time.
+    assert set(live) == {"digest-2026-W48/digest"}
+    assert box.retracted == [KEY] and next_week.retracted["draft"] == 1
     # Last week's referrals are not this week's.
     assert "Referrals received this week: none yet" in live["digest-2026-W48/digest"].body
-    assert box.items[KEY].revisions == 2  # made, updated once; left alone since
+    assert box.items[KEY].revisions == 2  # made, updated once; deleted when replaced
 
 
 def test_no_client_names_in_the_digest() -> None:

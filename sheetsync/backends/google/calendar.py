@@ -9,6 +9,11 @@
   ``events.patch`` calls that never touch ``status``: an event a person deleted (status
   ``cancelled``) stays deleted, and the change reports it ``deleted`` so the state
   remembers it and no later run tries again.
+- A delete (a retraction: the event's reason went) is ``events.delete``; an event already
+  gone counts as deleted. Before an update or a delete of an event whose stamp sheetsync
+  kept, the event is read (``events.get``, batched): one a person edited since (title,
+  description, start or end) is left as it is and reported ``edited``. Only runs that
+  change events pay for it.
 - ``observe`` lists sheetsync's events of this spreadsheet (``privateExtendedProperty``,
   ``showDeleted``), page by page, so reads grow with the number of events, not rows; only
   events missing from that list are fetched one by one (in a batch).
@@ -19,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +32,16 @@ from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.ahead import Ahead
 from sheetsync.backends.google.pacer import quota_seconds
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
-from sheetsync.core.ports import Change, ChangeResult, EventSpec, Known, Observation, Presence
+from sheetsync.core.ports import (
+    Change,
+    ChangeResult,
+    EventSpec,
+    Known,
+    Observation,
+    Presence,
+    event_stamp,
+    spec_stamp,
+)
 
 EVENT_ID = re.compile(r"^[0-9a-v]{5,1024}$")
 TAG = "sheetsync"  # private extended property: the spreadsheet (namespace) it belongs to
@@ -36,6 +51,9 @@ MAX_REMINDER_MINUTES = 40320
 # All that is read from an event Google answers with (insert, patch, get): the rest of
 # the resource would only be parsed and held.
 ANSWER_FIELDS = "id,status"
+# What an edit check reads: enough for the event's stamp (``stamp``). A write's stamp is
+# that of what it sent (``ports.spec_stamp``), so its answer stays small.
+STAMP_FIELDS = "id,status,summary,description,start,end"
 
 
 def _when(value: dt.date | dt.datetime, time_zone: str, all_day: bool) -> dict[str, Any]:
@@ -89,6 +107,22 @@ def _deleted(key: str, event_id: str) -> ChangeResult:
     return ChangeResult(key, True, event_id, deleted=True)
 
 
+def stamp(event: dict[str, Any]) -> str:
+    """``ports.event_stamp`` of a Calendar API event resource."""
+    try:
+        return event_stamp(str(event.get("summary", "") or ""),
+                           str(event.get("description", "") or ""),
+                           _moment(event.get("start") or {}), _moment(event.get("end") or {}))
+    except (TypeError, ValueError):
+        return "unreadable"
+
+
+def _moment(when: dict[str, Any]) -> dt.date | dt.datetime:
+    if when.get("dateTime"):
+        return dt.datetime.fromisoformat(str(when["dateTime"]).replace("Z", "+00:00"))
+    return dt.date.fromisoformat(str(when.get("date", "")))
+
+
 def _gone(error: BaseException | None) -> bool:
     return error is not None and error_status(error) in (404, 410)
 
@@ -121,8 +155,10 @@ class GoogleCalendar:
         return self._resources.get(self.service, "events")
 
     def seconds_for(self, changes: Sequence[Change]) -> float:
-        """The least time Calendar's quota lets ``changes`` take (``ports.Paced``)."""
-        return quota_seconds(self.service, len(changes))
+        """The least time Calendar's quota lets ``changes`` take (``ports.Paced``): one
+        request each, and one more to read an event before updating or deleting it."""
+        checks = sum(1 for c in changes if c.op != "create" and c.written)
+        return quota_seconds(self.service, len(changes) + checks)
 
     def describe(self) -> str:
         if self.calendar_id == "primary":
@@ -222,10 +258,10 @@ class GoogleCalendar:
             if not token:
                 return events
 
-    def _get_factory(self, event_id: str) -> Any:
+    def _get_factory(self, event_id: str, fields: str = ANSWER_FIELDS) -> Any:
         def make() -> Any:
             return self._events().get(calendarId=self.calendar_id, eventId=event_id,
-                                      fields=ANSWER_FIELDS)
+                                      fields=fields)
 
         return make
 
@@ -237,10 +273,26 @@ class GoogleCalendar:
         specs: dict[str, EventSpec] = {}
         targets: dict[str, str] = {}
         inserts: set[str] = set()
+        revive: set[str] = set()
+        deletes: set[str] = set()
+        edited = self._edited([c for c in changes if c.op != "create" and c.written],
+                              results)
         for change in changes:
             spec = change.spec
+            key = change.key
+            if key in results or key in edited:
+                continue  # edited by a person (or could not be checked): left as it is
+            if change.op == "delete":
+                event_id = change.known.remote_id if change.known else ""
+                if not EVENT_ID.match(event_id):
+                    results[key] = ChangeResult(key, True, event_id)  # never made here
+                    continue
+                targets[key] = event_id
+                deletes.add(key)
+                parts.append(Part(key, self._delete_factory(event_id)))
+                continue
             if not isinstance(spec, EventSpec):
-                results[spec.key] = ChangeResult(spec.key, False, error="not an event")
+                results[key] = ChangeResult(key, False, error="not an event")
                 continue
             event_id = (change.known.remote_id if change.known and change.known.remote_id
                         else spec.event_id)
@@ -253,10 +305,18 @@ class GoogleCalendar:
             targets[spec.key] = event_id
             if change.op == "create":
                 inserts.add(spec.key)
+                if change.known is not None:
+                    revive.add(spec.key)  # sheetsync deleted it before: bring it back
                 parts.append(Part(spec.key, self._insert_factory(spec)))
             else:
                 parts.append(Part(spec.key, self._patch_factory(event_id, spec)))
+        for key in edited:
+            results[key] = ChangeResult(key, True, edited[key], edited=True)
         outcomes = run_batch(self.service, parts, self.policy, what="Google Calendar")
+        for key in deletes:
+            outcome = outcomes.pop(key)
+            results[key] = ChangeResult(key, True, targets[key]) if outcome.ok or \
+                _gone(outcome.error) else self._result(key, targets[key], outcome)
 
         exists: list[str] = []
         for key, outcome in outcomes.items():
@@ -275,8 +335,9 @@ class GoogleCalendar:
             patch: list[Part] = []
             for key in exists:
                 got = gets[key]
-                if got.ok and got.response.get("status") != "cancelled":
-                    patch.append(Part(key, self._patch_factory(targets[key], specs[key])))
+                if got.ok and (got.response.get("status") != "cancelled" or key in revive):
+                    patch.append(Part(key, self._patch_factory(targets[key], specs[key],
+                                                               confirm=key in revive)))
                 elif got.ok or _gone(got.error):
                     # Made by a run that was cut off, then deleted by a person.
                     results[key] = _deleted(key, targets[key])
@@ -287,7 +348,11 @@ class GoogleCalendar:
                 for key, outcome in patched.items():
                     results[key] = self._result(key, targets[key], outcome)
 
-        order = [c.spec.key for c in changes]
+        for key, spec in specs.items():  # the stamp of what was written (as sent)
+            done = results.get(key)
+            if done is not None and done.ok and not (done.deleted or done.edited):
+                results[key] = replace(done, written=spec_stamp(spec))
+        order = [c.key for c in changes]
         return [results[k] for k in dict.fromkeys(order) if k in results]
 
     # The body is built when its batch goes out, not for every change up front: a first
@@ -301,13 +366,48 @@ class GoogleCalendar:
 
         return make
 
-    def _patch_factory(self, event_id: str, spec: EventSpec) -> Any:
+    def _patch_factory(self, event_id: str, spec: EventSpec, confirm: bool = False) -> Any:
         def make() -> Any:
+            body = event_body(spec, self.namespace, for_patch=True)
+            if confirm:  # brings back an event sheetsync cancelled itself
+                body["status"] = "confirmed"
             return self._events().patch(calendarId=self.calendar_id, eventId=event_id,
-                                        body=event_body(spec, self.namespace, for_patch=True),
-                                        fields=ANSWER_FIELDS)
+                                        body=body, fields=ANSWER_FIELDS)
 
         return make
+
+    def _delete_factory(self, event_id: str) -> Any:
+        def make() -> Any:
+            return self._events().delete(calendarId=self.calendar_id, eventId=event_id)
+
+        return make
+
+    def _edited(self, changes: Sequence[Change], results: dict[str, ChangeResult]
+                ) -> dict[str, str]:
+        """Of the updates and deletes of events sheetsync stamped, those a person edited
+        since (key -> event id), read just before acting: one ``events.get`` each, in a
+        batch, and only for a run that changes them (an unchanged run reads none). One
+        that cannot be read goes into ``results`` as a failure to retry."""
+        targets = {c.key: c.known.remote_id for c in changes
+                   if c.known is not None and EVENT_ID.match(c.known.remote_id)}
+        if not targets:
+            return {}
+        parts = [Part(key, self._get_factory(event_id, STAMP_FIELDS))
+                 for key, event_id in targets.items()]
+        outcomes = run_batch(self.service, parts, self.policy, what="Google Calendar")
+        # Either stamp is sheetsync's: what it last recorded, or what this change writes
+        # (a run killed after writing it did not record it).
+        ours = {c.key: {c.written, spec_stamp(c.spec) if c.spec is not None else ""}
+                for c in changes}
+        edited: dict[str, str] = {}
+        for key, outcome in outcomes.items():
+            if outcome.ok:
+                event = outcome.response or {}
+                if event.get("status") != "cancelled" and stamp(event) not in ours[key]:
+                    edited[key] = targets[key]
+            elif not _gone(outcome.error):
+                results[key] = self._result(key, targets[key], outcome)
+        return edited
 
     def _result(self, key: str, event_id: str, outcome: Outcome, *,
                 inserting: bool = False) -> ChangeResult:

@@ -13,6 +13,10 @@ Google refuses the ``q`` search parameter to tokens that hold the ``gmail.metada
   is looked up with ``threads.get(format=metadata)`` (batched, one per vanished draft): a
   message labelled SENT there (preferably with our Message-ID) means SENT, with the date
   from its ``internalDate``; no thread, or no SENT message, means DELETED;
+- a draft a person edited is told by its message id: Gmail gives a draft a new one
+  whenever it is saved, so a draft whose id in the listing differs from the one
+  sheetsync's own write left is never updated or deleted again (no extra request);
+- a retraction is ``drafts.delete`` (a draft already gone counts as deleted);
 - a create for which no draft id is known is first matched against the drafts sheetsync
   does not know yet (one paged ``drafts.list`` plus, once per Gmail message, a batched
   ``messages.get(format=metadata)`` for their Message-ID and X-Sheetsync-Ref headers,
@@ -143,6 +147,9 @@ class GmailMailbox:
         self.recovering = False
         self._resources = Resources()
         self._listing: Ahead[dict[str, _Draft]] = Ahead()
+        # The drafts as this run's listing showed them (draft id -> draft), for telling
+        # a person's edit: Gmail gives a draft a new message id whenever it is saved.
+        self._seen: dict[str, _Draft] | None = None
 
     def look_ahead(self) -> None:
         self._made.clear()
@@ -154,6 +161,7 @@ class GmailMailbox:
 
     def settle(self) -> None:
         self._listing.settle()
+        self._seen = None  # this run's: the next one lists again
 
     def _users(self, name: str) -> Any:
         """``service.users().drafts()`` and the like, built once."""
@@ -205,6 +213,7 @@ class GmailMailbox:
         except Exception:
             return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id, k.thread_id)
                     for k in known}
+        self._seen = drafts
         by_message = {d.message_id: d for d in drafts.values()}
         self._known_draft_ids = {k.remote_id for k in known if k.remote_id}
         result: dict[str, Observation] = {}
@@ -304,10 +313,21 @@ class GmailMailbox:
         specs: dict[str, DraftSpec] = {}
         targets: dict[str, _Draft] = {}
         creates: list[str] = []
+        deletes: list[Part] = []
+        self._check_edits(changes, results)
         for change in changes:
             spec = change.spec
+            if change.key in results:
+                continue  # edited by a person: left exactly as they made it
+            if change.op == "delete":
+                draft_id = change.known.remote_id if change.known else ""
+                if draft_id:
+                    deletes.append(Part(change.key, self._delete_factory(draft_id)))
+                else:
+                    results[change.key] = ChangeResult(change.key, True)
+                continue
             if not isinstance(spec, DraftSpec):
-                results[spec.key] = ChangeResult(spec.key, False, error="not a draft")
+                results[change.key] = ChangeResult(change.key, False, error="not a draft")
                 continue
             specs[spec.key] = spec
             if change.op == "update" and change.known and change.known.remote_id:
@@ -349,8 +369,13 @@ class GmailMailbox:
             parts.append(Part(key, self._create_factory(specs[key], when), idempotent=False))
         for key, target in targets.items():
             parts.append(Part(key, self._update_factory(specs[key], target, when)))
-        outcomes = run_batch(self.service, parts, self.policy, what="Gmail")
+        outcomes = run_batch(self.service, parts + deletes, self.policy, what="Gmail")
+        gone = {part.key for part in deletes}
         for key, outcome in outcomes.items():
+            if key in gone and (outcome.ok or (outcome.error is not None and
+                                               error_status(outcome.error) in (404, 410))):
+                results[key] = ChangeResult(key, True)  # deleted (or gone already)
+                continue
             results[key] = self._result(key, targets.get(key), outcome)
             # Its headers are known: a later apply (the engine applies in slices) need not
             # read them to tell this draft is ours.
@@ -359,8 +384,43 @@ class GmailMailbox:
                 mid = specs[key].message_id
                 self._made[str(message["id"])] = _Whose(
                     _search_id(mid).lower(), messages.ref_of(mid), "")
-        order = [c.spec.key for c in changes]
+        order = [c.key for c in changes]
         return [results[k] for k in dict.fromkeys(order) if k in results]
+
+    def _check_edits(self, changes: Sequence[Change], results: dict[str, ChangeResult]
+                     ) -> None:
+        """Updates and deletes of drafts a person edited since sheetsync wrote them go
+        into ``results`` as ``edited``. Costs nothing more: the draft listing this run's
+        ``observe`` read gives each draft's message id, which Gmail changes whenever the
+        draft is saved, and sheetsync kept the one its own write left (``written``)."""
+        checked = [c for c in changes if c.op != "create" and c.written and c.known
+                   and c.known.remote_id]
+        if not checked or self.recovering:
+            # After a run that did not finish, a new message id may be that run's own
+            # write, never recorded: it cannot be told from an edit without reading the
+            # draft's text, which the metadata scope forbids (README, Guarantees).
+            return
+        if self._seen is None:
+            try:
+                self._seen = self._list_drafts()
+            except Exception as exc:
+                for change in checked:
+                    results[change.key] = ChangeResult(change.key, False,
+                                                       error=_unsure(exc).error,
+                                                       retry_later=True)
+                return
+        for change in checked:
+            assert change.known is not None
+            draft = self._seen.get(change.known.remote_id)
+            if draft is not None and draft.message_id and draft.message_id != change.written:
+                results[change.key] = ChangeResult(change.key, True, draft.draft_id,
+                                                   draft.thread_id, edited=True)
+
+    def _delete_factory(self, draft_id: str) -> Callable[[], Any]:
+        def make() -> Any:
+            return self._users("drafts").delete(userId=ME, id=draft_id)
+
+        return make
 
     def _existing_drafts(self, creates: Sequence[str], specs: dict[str, DraftSpec],
                          known_ids: set[str]) -> dict[str, _Draft] | ChangeResult:
@@ -475,7 +535,8 @@ class GmailMailbox:
             draft = outcome.response or {}
             message = draft.get("message", {}) or {}
             return ChangeResult(key, True, str(draft.get("id") or remote),
-                                str(message.get("threadId") or thread))
+                                str(message.get("threadId") or thread),
+                                written=str(message.get("id", "")))
         error = outcome.error
         if isinstance(error, RetryLater):
             return ChangeResult(key, False, remote, thread, error=error.message,

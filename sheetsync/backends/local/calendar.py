@@ -6,6 +6,9 @@ the row key in ``X-SHEETSYNC-KEY``. A person may delete or add events in the fil
 a program that edits it): an event of ours that is gone is reported as deleted (and
 ``X-SHEETSYNC-MADE`` lines on the VCALENDAR remember every event sheetsync made, so a
 deleted one is never made again), and events a person added are kept exactly as they are.
+An event whose reason went (e.g. a referral declined) is removed by sheetsync if it is
+still ahead and nobody edited its title, description or times since sheetsync wrote it
+(an edited one is theirs: never changed or removed again).
 
 Long-past events move to an archive file beside it (``calendar-archive.ics`` for
 ``calendar.ics``): when the file is rewritten, every event of ours that ended more than
@@ -38,6 +41,7 @@ from sheetsync.core.ports import (
     Known,
     Observation,
     Presence,
+    event_stamp,
 )
 from sheetsync.errors import UserError
 
@@ -144,10 +148,27 @@ class IcsCalendar:
         self._bring_back(changes, events)
         results: list[ChangeResult] = []
         dirty = False
+        forget: set[str] = set()
         for change in changes:
             spec = change.spec
+            if change.op == "delete":
+                uid = uid_for(change.known.remote_id) if change.known else ""
+                existing = events.get(uid)
+                if existing is not None and change.written and \
+                        _stamp(existing) != change.written:
+                    # A person edited it since sheetsync wrote it: theirs, left as it is.
+                    results.append(ChangeResult(change.key, True, remote_id=uid.removesuffix(
+                        UID_SUFFIX), edited=True))
+                    continue
+                if existing is not None:
+                    del events[uid]
+                    dirty = True
+                forget.add(uid)  # deleted by sheetsync: made again if wanted again
+                results.append(ChangeResult(change.key, True,
+                                            remote_id=uid.removesuffix(UID_SUFFIX)))
+                continue
             if not isinstance(spec, EventSpec):
-                results.append(ChangeResult(spec.key, False, error="not a calendar event"))
+                results.append(ChangeResult(change.key, False, error="not a calendar event"))
                 continue
             uid = uid_for(spec.event_id)
             existing = events.get(uid)
@@ -155,7 +176,16 @@ class IcsCalendar:
                 other = uid_for(change.known.remote_id)
                 if other in events:
                     uid, existing = other, events[other]
-            if existing is None and (change.op == "update" or uid in made):
+            if existing is not None and change.op == "update" and change.written and \
+                    _stamp(existing) != change.written and \
+                    _stamp(existing) != event_stamp(spec.title, spec.description,
+                                                    *_when(spec)):
+                # A person edited it (not a run killed after writing this very change).
+                results.append(ChangeResult(spec.key, True, remote_id=uid.removesuffix(
+                    UID_SUFFIX), edited=True))
+                continue
+            if existing is None and (change.op == "update" or (
+                    uid in made and uid not in forget and change.known is None)):
                 # Made once and deleted by a person since (perhaps after a run that was
                 # cut off before recording it): it stays deleted and is remembered so.
                 results.append(ChangeResult(spec.key, True, remote_id=spec.event_id,
@@ -169,9 +199,11 @@ class IcsCalendar:
             if existing is None or event.to_ical() != existing.to_ical():
                 events[uid] = event
                 dirty = True
-            results.append(ChangeResult(spec.key, True, remote_id=uid.removesuffix(UID_SUFFIX)))
+            forget.discard(uid)
+            results.append(ChangeResult(spec.key, True, remote_id=uid.removesuffix(UID_SUFFIX),
+                                        written=_stamp(event)))
         if dirty:
-            self._save(calendar, events, original)
+            self._save(calendar, events, original, forget)
         return results
 
     def _build(self, spec: EventSpec, uid: str, existing: Event | None) -> Event:
@@ -382,9 +414,11 @@ class IcsCalendar:
         data = self._read_bytes()
         return self._parse(data) if data else None
 
-    def _save(self, calendar: ICalendar, events: dict[str, Event], original: bytes | None) -> None:
+    def _save(self, calendar: ICalendar, events: dict[str, Event], original: bytes | None,
+              forget: set[str] | None = None) -> None:
         self._archive_past(calendar, events)
-        made = _made(calendar) | {uid for uid in events if uid.endswith(UID_SUFFIX)}
+        made = (_made(calendar) - (forget or set())) | {
+            uid for uid in events if uid.endswith(UID_SUFFIX)}
         calendar.pop(MADE_PROPERTY, None)
         for uid in sorted(made):
             calendar.add(MADE_PROPERTY, uid)
@@ -438,6 +472,18 @@ def _aware(value: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=zone)
     return value.astimezone(zone)
+
+
+def _stamp(event: Event) -> str:
+    """``ports.event_stamp`` of a VEVENT: what a person may have changed since."""
+    try:
+        start = event.get("DTSTART")
+        end = event.get("DTEND")
+        return event_stamp(str(event.get("SUMMARY", "")), str(event.get("DESCRIPTION", "")),
+                           start.dt if start is not None else dt.date.min,
+                           end.dt if end is not None else dt.date.min)
+    except (AttributeError, TypeError, ValueError):
+        return "unreadable"
 
 
 def _made(calendar: ICalendar) -> set[str]:

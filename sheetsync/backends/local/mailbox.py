@@ -14,6 +14,11 @@ file's time still matches its Date header, the time it was moved is used instead
 status-change time, on Linux and macOS; on Windows the draft's date is shown). A draft
 that is in neither folder was deleted by a person. sheetsync never changes or removes anything in ``sent/``.
 
+**Edits are yours.** sheetsync remembers a stamp of each draft as it wrote it (recipient,
+subject and text, ``core.messages.message_stamp``). A draft whose file says something
+else was edited by a person: it is never rewritten or deleted again. A draft whose reason
+went (e.g. consent withdrawn) and that nobody edited is deleted from ``drafts/``.
+
 A file that was renamed on its way to ``sent/`` is still found by its Message-ID.
 """
 
@@ -29,7 +34,7 @@ from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
-from sheetsync.core.messages import build_message
+from sheetsync.core.messages import build_message, message_stamp
 from sheetsync.core.ports import (
     Change,
     ChangeResult,
@@ -155,12 +160,20 @@ class EmlMailbox:
         results: list[ChangeResult] = []
         for change in changes:
             spec = change.spec
-            if not isinstance(spec, DraftSpec):
-                results.append(ChangeResult(spec.key, False, error="not an email draft"))
-                continue
-            name = draft_file_name(spec.key)
+            name = draft_file_name(change.key)
             draft = self.drafts_dir / name
             sent = self.sent_dir / name
+            if change.op != "create" and change.written and draft.is_file() and \
+                    not sent.is_file() and self._edited(draft, change):
+                # The owner edited the file since sheetsync wrote it: theirs, left as is.
+                results.append(ChangeResult(change.key, True, remote_id=name, edited=True))
+                continue
+            if change.op == "delete":
+                results.append(self._delete(change.key, draft, sent))
+                continue
+            if not isinstance(spec, DraftSpec):
+                results.append(ChangeResult(change.key, False, error="not an email draft"))
+                continue
             if sent.is_file() and change.op == "create":
                 # Never make a second copy of a message the owner already sent: it is
                 # recorded as sent (its record was lost in a crash).
@@ -177,17 +190,40 @@ class EmlMailbox:
                                             error="deleted from the drafts folder"))
                 continue
             try:
-                self._write_draft(draft, spec)
+                written = self._write_draft(draft, spec)
             except OSError as exc:
                 results.append(ChangeResult(
                     spec.key, False, remote_id=name,
                     error=f"could not write {name}: {exc.strerror or exc}", retry_later=True,
                 ))
                 continue
-            results.append(ChangeResult(spec.key, True, remote_id=name))
+            results.append(ChangeResult(spec.key, True, remote_id=name, written=written))
         return results
 
-    def _write_draft(self, path: Path, spec: DraftSpec) -> None:
+    def _edited(self, draft: Path, change: Change) -> bool:
+        """Does the draft file say something else than sheetsync last wrote (and than
+        this change would write: a run killed after writing it did not record it)?"""
+        now = _stamp(draft)
+        if now in ("", change.written):
+            return False
+        spec = change.spec
+        return not (isinstance(spec, DraftSpec) and
+                    now == message_stamp(build_message(spec).as_bytes()))
+
+    def _delete(self, key: str, draft: Path, sent: Path) -> ChangeResult:
+        """Delete a draft sheetsync made (a retraction); one already sent stays sent."""
+        name = draft.name
+        if sent.is_file():
+            return ChangeResult(key, True, remote_id=name, sent_on=_arrival_date(sent))
+        try:
+            draft.unlink(missing_ok=True)
+        except OSError as exc:
+            return ChangeResult(key, False, remote_id=name, retry_later=True,
+                                error=f"could not delete {name}: {exc.strerror or exc}")
+        return ChangeResult(key, True, remote_id=name)
+
+    def _write_draft(self, path: Path, spec: DraftSpec) -> str:
+        """Write the draft; its stamp (``core.messages.message_stamp``) as written."""
         message = build_message(spec, when=self._now())
         message["X-Unsent"] = "1"
         payload = message.as_bytes()
@@ -196,7 +232,7 @@ class EmlMailbox:
         except FileNotFoundError:
             current = None
         if current is not None and _without_date(current) == _without_date(payload):
-            return  # same draft already there: keep its file (and its date) as it is
+            return message_stamp(current)  # same draft there: keep its file and its date
         self.drafts_dir.mkdir(parents=True, exist_ok=True)
         self.sent_dir.mkdir(parents=True, exist_ok=True)
 
@@ -204,10 +240,18 @@ class EmlMailbox:
             handle.write(payload)
 
         atomic_write(path, _write)
+        return message_stamp(payload)
 
     def _now(self) -> dt.datetime:
         now = self._clock()
         return now if now.tzinfo is not None else now.astimezone()
+
+
+def _stamp(path: Path) -> str:
+    try:
+        return message_stamp(path.read_bytes())
+    except OSError:
+        return ""
 
 
 def _plain_name(name: str) -> bool:

@@ -168,3 +168,12 @@ class GoogleHarness:
 
     def delete_event(self, key: str) -> None:
         self.fake.calendar.user_deletes_event("primary", self._events()[key]["id"])
+
+    def edit_draft(self, key: str, body: str) -> None:
+        self.fake.gmail.owner_edits_draft(self._drafts()[key]["draft_id"], body=body)
+
+    def edit_event(self, key: str, title: str) -> None:
+        self.fake.calendar.user_edits_event("primary", self._events()[key]["id"], summary=title)
+
+    def draft_body(self, key: str) -> str:
+        return str(self._drafts()[key]["body"])
