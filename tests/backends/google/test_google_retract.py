@@ -5,7 +5,7 @@ request against the discovery documents): what they cost in requests.
 - Gmail: a draft the owner edited is told from the draft listing the run reads anyway
   (Gmail gives a saved draft a new message id), so telling it costs no request.
 - Calendar: an update or a retraction first reads that event (one ``events.get`` each,
-  in the same batches), so only runs that change events pay, and only for those events.
+  batched: one round trip), so only runs that change events pay, and only for those.
 """
 
 from __future__ import annotations
