@@ -34,6 +34,7 @@ from sheetsync.core.dashboard import (
 )
 from sheetsync.core.fields import text_of
 from sheetsync.core.guard import hold_mass_changes
+from sheetsync.core.locate import identity_parts, identity_print
 from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
 from sheetsync.core.newrows import forget_placed_rows, remember_new_rows
@@ -251,10 +252,6 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     # afresh: what was made there is forgotten, so the run plans in full (not steady).
     fresh = hold_vanished(parsed.state, _vanished(workspace), accept=accept_changes)
     parsed.notes.extend(fresh)
-    # Tabs read whole this run: only their deleted rows retract anything (never a tab
-    # the mass-change guard held or that could not be read).
-    synced = frozenset(spec.id_prefix for spec in DATA_TABS
-                       if spec.name in parsed.columns and spec.name not in held)
     now = clock().astimezone(parsed.settings.zone)
     today = now.date()
     report = SyncReport(dry_run=dry_run, today=today, tab_problems=list(parsed.tab_problems),
@@ -265,14 +262,15 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     present = {row.key for row in parsed.all_rows()}
     present.add(digest_row_key(today))  # only this week's digest is looked after
     # ... and what may be retracted: objects of deleted rows, earlier weeks' digests.
-    watched = present | {i.row_key for i in deleted_rows(parsed.state, present, synced)} \
+    gone = _gone_rows(parsed, held)
+    watched = present | set(gone) \
         | {i.row_key for i in replaced_digests(parsed.state, today)}
     progress.info("Checking the calendar and drafts")
     observations = {k: sent_in(parsed.settings.zone, o) for k, o in _observe(
         workspace, parsed.state, watched, parsed.settings.mail_domain).items()}
     news = news_in(parsed.state, observations)
     state = absorb(parsed.state, news)
-    steady = _Steady(workspace, snapshot, stored, today, utc_today, synced)
+    steady = _Steady(workspace, snapshot, stored, today, utc_today, gone)
     if not (dry_run or second_pass or full or news or fresh) and steady.matches(parsed):
         steady.report(report, parsed)
         report.steady = True
@@ -282,7 +280,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                  sum(report.rows_read.values()), report.rows_with_problems)
         return report
     progress.info("Planning %d rows", sum(report.rows_read.values()))
-    ctx, plans, steps, digest = _plan(parsed, state, today, workspace.namespace, synced)
+    ctx, plans, steps, digest = _plan(parsed, state, today, workspace.namespace, gone)
     _report_digest(report, steps[digest.row_key][0])
 
     if dry_run:
@@ -381,18 +379,17 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
 
 
 def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: str,
-          synced: frozenset[str] = frozenset()
+          gone: frozenset[str] = frozenset()
           ) -> tuple[PlanContext, dict[str, RowPlan], dict[str, list[Step]], Intent]:
     """The playbook's plans for every row and the weekly digest, and the steps they take
-    against the state; retractions for rows deleted from the tabs in ``synced`` (their
-    ID prefixes) and for earlier weeks' unsent digests. Pure."""
+    against the state; retractions for the rows ``gone`` from the register
+    (``_gone_rows``) and for earlier weeks' unsent digests. Pure."""
     ctx = PlanContext(parsed, state, today, namespace, _partner_contacts(state))
     plans = plan_register(ctx)
     steps = {key: plan_steps(plan.intents, state, today) for key, plan in plans.items()}
     if identity_problem(parsed.settings):
         hold_drafts(plans, steps)  # drafts from "Your Clinic": none (core.settings_guard)
-    present = {row.key for row in parsed.all_rows()}
-    for intent in deleted_rows(state, present, synced):
+    for intent in deleted_rows(state, gone):
         steps.setdefault(intent.row_key, []).extend(plan_steps([intent], state, today))
     # The digest rides with the rows' steps (apply, record) but has no row: the status
     # write-back iterates rows, so it never looks for one.
@@ -417,9 +414,9 @@ class _Steady:
 
     def __init__(self, workspace: Workspace, snapshot: RegisterSnapshot,
                  stored: list[list[str]], today: dt.date, utc_today: dt.date,
-                 synced: frozenset[str] = frozenset()) -> None:
+                 gone: frozenset[str] = frozenset()) -> None:
         self.workspace = workspace
-        self.synced = synced
+        self.gone = gone
         self.snapshot = snapshot
         self.stored = stored
         # Everything outside the register that planning depends on. (Another mailbox or
@@ -483,7 +480,7 @@ def _verify_steady(report: SyncReport, steady: _Steady, parsed: ParsedRegister,
     """For the test suite (``core.steady.VERIFY``): plan this steady run in full too; it
     must find nothing to do and report the same."""
     ctx, plans, steps, digest = _plan(parsed, state, report.today, steady.workspace.namespace,
-                                      steady.synced)
+                                      steady.gone)
     changes = [s.intent.key for rs in steps.values() for s in rs if s.change is not None]
     full = SyncReport(dry_run=False, today=report.today,
                       tab_problems=list(parsed.tab_problems), notes=list(parsed.notes))
@@ -538,6 +535,28 @@ def _vanished(workspace: Workspace) -> list[Vanished]:
                                                     (workspace.mailbox, "draft"))
     return [Vanished(what, kind) for target, kind in stores
             if isinstance(target, KeptInFiles) and (what := target.vanished())]
+
+
+def _gone_rows(parsed: ParsedRegister, held: Sequence[str]) -> frozenset[str]:
+    """The rows deleted from the register, whose unsent drafts and events ahead are
+    withdrawn: IDs with something live in the state, of a tab read whole this run (never
+    one the mass-change guard held or that lacks a column), whose row is not there any
+    more and whose data is not either (moved without its ID: ``core.identity`` tells that
+    row which ID is its own, and nothing is withdrawn meanwhile)."""
+    prefixes = tuple(f"{spec.id_prefix}-" for spec in DATA_TABS
+                     if spec.name in parsed.columns and spec.name not in held)
+    if not prefixes:
+        return frozenset()
+    present = {row.key for row in parsed.all_rows()}
+    state = parsed.state
+    gone = {r.row_key for r in state.objects.values() if r.status == "active"
+            and r.row_key.startswith(prefixes) and r.row_key not in present}
+    if gone and state.identity_key:
+        prints = {identity_print(state.identity_key, row.spec.name,
+                                 identity_parts(row.spec.name, row.cells))
+                  for row in parsed.all_rows()} - {""}
+        gone = {key for key in gone if state.identities.get(key, "") not in prints}
+    return frozenset(gone)
 
 
 def _partner_contacts(state: SyncState) -> dict[str, dt.date]:

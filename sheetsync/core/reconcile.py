@@ -17,7 +17,7 @@ Pure functions. The rules of the house:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -117,18 +117,14 @@ def is_future(record: ObjectRecord, today: dt.date | None) -> bool:
     return today is not None and bool(record.date) and record.date[:10] >= today.isoformat()
 
 
-def deleted_rows(state: SyncState, present: set[str], synced: Iterable[str]
-                 ) -> list[Intent]:
-    """Retractions for what is still live of rows no longer in the register, in the tabs
-    whose ID prefixes are ``synced`` (read whole this run: never a tab the mass-change
-    guard held, or one missing a column)."""
-    prefixes = tuple(f"{prefix}-" for prefix in synced if prefix)
-    if not prefixes:
+def deleted_rows(state: SyncState, gone: Collection[str]) -> list[Intent]:
+    """Retractions for what is still live of the rows ``gone`` from the register (the
+    engine says which: rows of tabs read whole this run, whose data is nowhere else)."""
+    if not gone:
         return []
     return [Intent(record.row_key, record.purpose, "", record.purpose, retract=ROW_DELETED)
             for record in state.objects.values()
-            if record.status == "active" and record.row_key.startswith(prefixes)
-            and record.row_key not in present]
+            if record.status == "active" and record.row_key in gone]
 
 
 def plan_steps(intents: Iterable[Intent], state: SyncState, today: dt.date | None = None

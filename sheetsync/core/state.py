@@ -202,7 +202,7 @@ class SyncState:
         """The rows of the identity prints (``core.identity``) and their key."""
         rows = [[IDENTITY_KEY, self.identity_key, "", "", "", "", "", ""]] \
             if self.identity_key else []
-        return rows + _packed_identities(self.identities)
+        return _padded(rows + _packed_identities(self.identities))
 
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[object]]) -> SyncState:

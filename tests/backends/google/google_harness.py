@@ -86,7 +86,8 @@ class GoogleHarness:
 
         def spied(changes: Any) -> Any:
             for change in changes:
-                self._made[ref_of(change.spec.message_id)] = change.spec.key
+                if change.spec is not None:  # a delete (retraction) makes nothing
+                    self._made[ref_of(change.spec.message_id)] = change.spec.key
             return apply(changes)
 
         ws.mailbox.apply = spied  # type: ignore[method-assign]
