@@ -471,7 +471,8 @@ class BackendContract:
 
     def test_one_weekly_digest_waits_in_drafts(self, harness: Harness) -> None:
         ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral()],
-                                      settings={"Owner email": "owner@clinic.example"}))
+                                      settings={"Owner email": "owner@clinic.example",
+                                                "Weekly digest": "Yes"}))
         for week in range(6):
             sync_on(ws, TODAY + dt.timedelta(days=7 * week))
             digests = [k for k in harness.live_drafts() if k.startswith("digest-")]

@@ -93,7 +93,8 @@ def test_consent_given_back_brings_the_report_back_again() -> None:
 def test_a_year_of_weekly_digests_leaves_one_in_the_drafts_folder(tmp_path: Path) -> None:
     harness = LocalHarness(tmp_path)
     ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral()],
-                                  settings={"Owner email": "owner@clinic.example"}))
+                                  settings={"Owner email": "owner@clinic.example",
+                                                "Weekly digest": "Yes"}))
     for day in range(0, 365, 3):  # a sync every third day for a year
         sync_on(ws, TODAY + dt.timedelta(days=day))
     drafts = tmp_path / "drafts"

@@ -100,7 +100,7 @@ def test_an_existing_workspace_keeps_its_ids_and_nothing_is_made_twice(
     # ...so the next syncs make nothing new and find every event and draft.
     assert main(["sync", "--json", "--full", "--config", str(folder / "sheetsync.toml")]) \
         == ExitCode.ROW_PROBLEMS
-    assert '"events": {"created": 0, "updated": 0}' in capsys.readouterr().out
+    assert '"events": {"created": 0, "updated": 0, "retracted": 0}' in capsys.readouterr().out
     assert uids(folder) == before_uids and message_ids(folder) == before_ids
     assert sorted(p.name for p in (folder / "drafts").glob("*.eml")) == drafts
 
