@@ -86,8 +86,10 @@ def attention_lines(report: SyncReport) -> list[str]:
 # ------------------------------------------------------------------------------- styles
 
 
-def log_line(report: SyncReport, source: str, now: dt.datetime | None = None) -> str:
-    """One line per run, for cron mail and log files: when, what, and the counts."""
+def log_line(report: SyncReport, source: str, now: dt.datetime | None = None,
+             location: str | None = None) -> str:
+    """One line per run, for cron mail and log files: when, what, and the counts; with
+    several registers (``--config`` more than once) ``location=`` names whose line it is."""
     moment = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
     result = {0: "ok", 1: "attention", 2: "config-problem", 3: "busy"}.get(
         exit_code(report), "error")
@@ -95,7 +97,8 @@ def log_line(report: SyncReport, source: str, now: dt.datetime | None = None) ->
     digest: str = report.digest.kind if report.digest is not None else "none"
     if report.digest_error:
         digest = "failed"
-    parts = [
+    parts = [f"location={_quote(location)}"] if location else []
+    parts += [
         f"result={result}",
         f"rows={sum(report.rows_read.values())}",
         f"problems={report.rows_with_problems}",
@@ -168,14 +171,18 @@ def safe_json(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def show_report(report: SyncReport, source: str, out: TextIO, *, as_json: bool = False,
-                quiet: bool = False, style: str = "auto") -> None:
+                quiet: bool = False, style: str = "auto", location: str | None = None) -> None:
     """Print one sync's report in the style that suits where it goes.
 
     ``style``: "auto" (a table on a terminal, a log line otherwise), "table" or "line".
     ``quiet``: print nothing unless something needs attention (see ``needs_attention``).
+    ``location``: the register's name among several (``cli.fleet``), in every line.
     """
     if as_json:
-        out.write(json.dumps(safe_json(report.as_json()), ensure_ascii=False) + "\n")
+        data = safe_json(report.as_json())
+        if location:
+            data = {"location": location, **data}
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
     if quiet and not needs_attention(report):
         return
@@ -184,9 +191,10 @@ def show_report(report: SyncReport, source: str, out: TextIO, *, as_json: bool =
     if report.dry_run:
         print_plan(report, out)
     if style == "table":
-        out.write(table(report, source, wants_colour(out)))
+        out.write(table(report, f"{location}: {source}" if location else source,
+                        wants_colour(out)))
         return
-    out.write(log_line(report, source) + "\n")
+    out.write(log_line(report, source, location=location) + "\n")
     if report.left:
         out.write(f"  {report.left_text}\n")
     for line in attention_lines(report):

@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"folder for the demo workspace (default: {DEFAULT_DEMO_DIR})")
 
     sync = sub.add_parser("sync", help="run one sync")
-    sync.add_argument("--config", metavar="PATH",
-                      help="config file (default: $SHEETSYNC_CONFIG, then ./sheetsync.toml)")
+    sync.add_argument("--config", metavar="PATH", action="append",
+                      help="config file (default: $SHEETSYNC_CONFIG, then ./sheetsync.toml); "
+                           "give it again for each further register (one per location): "
+                           "they are synced in turn")
     sync.add_argument("--dry-run", action="store_true",
                       help="print the plan and change nothing, not even the register")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -96,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "SIGTERM stops after the run in progress.")
     watch.add_argument("--every", default="15m", metavar="DURATION",
                        help="time between runs: 30s, 15m, 1h, 1h30m (default: 15m)")
-    watch.add_argument("--config", metavar="PATH", help="config file")
+    watch.add_argument("--config", metavar="PATH", action="append",
+                       help="config file; give it again for each further register")
     watch.add_argument("--json", action="store_true", help="one JSON summary per run")
     watch.add_argument("--quiet", action="store_true",
                        help="print a run only when something needs attention")
@@ -157,16 +160,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_preview(args.config, args.row, sys.stdout)
         if args.command == "watch":
+            from sheetsync.cli.fleet import Fleet
             from sheetsync.cli.watch import run_watch
 
-            config, as_json, quiet = args.config, args.json, args.quiet
-            return run_watch(args.every, lambda: _sync(config, dry_run=False, as_json=as_json,
-                                                       quiet=quiet))
+            configs, as_json, quiet = args.config or [None], args.json, args.quiet
+            if len(configs) > 1:
+                fleet = Fleet(configs, as_json=as_json, quiet=quiet)
+                return run_watch(args.every, fleet.watch_once)
+            return run_watch(args.every, lambda: _sync(configs[0], dry_run=False,
+                                                       as_json=as_json, quiet=quiet))
         if args.command == "demo":
             return _demo(Path(args.dir))
         if args.command == "sync":
-            return _sync(args.config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet,
-                         accept_changes=args.accept_changes, full=args.full,
+            configs = args.config or [None]
+            if len(configs) > 1:  # several registers (locations), each in turn
+                from sheetsync.cli.fleet import Fleet
+
+                return Fleet(configs, sync_one=lambda config, name: _sync(
+                    config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet,
+                    accept_changes=args.accept_changes, full=args.full,
+                    max_minutes=args.max_minutes, location=name)).sync_once()
+            return _sync(configs[0], dry_run=args.dry_run, as_json=args.json,
+                         quiet=args.quiet, accept_changes=args.accept_changes, full=args.full,
                          max_minutes=args.max_minutes)
     except UserError as exc:
         sys.stderr.write(f"sheetsync: {exc}\n")
@@ -256,7 +271,7 @@ def _minutes(text: str) -> float:
 def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
           quiet: bool = False, style: str = "auto",
           accept_changes: bool = False, full: bool = False,
-          max_minutes: float | None = None) -> int:
+          max_minutes: float | None = None, location: str | None = None) -> int:
     from sheetsync.backends import open_workspace
     from sheetsync.cli.console import is_terminal, show_report
     from sheetsync.cli.progress import progress_line
@@ -275,7 +290,7 @@ def _sync(config_path: str | None, *, dry_run: bool, as_json: bool,
         _close(workspace)
     # A table for a person at a terminal, one log line under cron, JSON for scripts.
     show_report(report, workspace.register.describe(), sys.stdout, as_json=as_json,
-                quiet=quiet, style=style)
+                quiet=quiet, style=style, location=location)
     sys.stdout.flush()
     if report.tab_problems and not any(report.rows_read.values()):
         return int(ExitCode.CONFIG)
