@@ -38,6 +38,12 @@ def broken(tmp_path: Path, name: str = "broken") -> Path:
     return folder / "sheetsync.toml"
 
 
+def sync_one(config: str | None, name: str | None) -> int:
+    from sheetsync.cli.main import _sync
+
+    return _sync(config, dry_run=False, as_json=False, location=name)
+
+
 def args(configs: list[Path]) -> list[str]:
     return [word for c in configs for word in ("--config", str(c))]
 
@@ -107,7 +113,7 @@ def test_one_watch_keeps_many_registers_one_of_them_broken(
     configs = locations(tmp_path, [f"clinic{i}" for i in range(count - 1)])
     configs.insert(count // 2, broken(tmp_path))
     log = io.StringIO()
-    fleet = Fleet([str(c) for c in configs], log=log, as_json=False, quiet=False)
+    fleet = Fleet([str(c) for c in configs], sync_one, log=log)
     runs = 3 if count == 2 else 2
     watcher = Watcher(fleet.watch_once, 900, log, sleep=clock.sleep, max_runs=runs)
     assert watcher.run() == ExitCode.OK  # one broken location does not stop the watch
@@ -128,7 +134,7 @@ def test_watch_stops_when_every_location_is_broken_on_the_first_run(
 
     configs = [broken(tmp_path, "a"), broken(tmp_path, "b")]
     log = io.StringIO()
-    fleet = Fleet([str(c) for c in configs], log=log, as_json=False, quiet=False)
+    fleet = Fleet([str(c) for c in configs], sync_one, log=log)
     assert Watcher(fleet.watch_once, 900, log, sleep=clock.sleep).run() == ExitCode.CONFIG
 
 

@@ -75,23 +75,14 @@ def _where(exc: BaseException) -> str:
 class Fleet:
     """The locations of one ``sync`` or ``watch`` and how each run of them ends."""
 
-    def __init__(self, configs: Sequence[str | None], *, log: TextIO | None = None,
-                 as_json: bool = False, quiet: bool = False,
-                 sync_one: SyncOne | None = None) -> None:
+    def __init__(self, configs: Sequence[str | None], sync_one: SyncOne, *,
+                 log: TextIO | None = None) -> None:
+        """``sync_one(config, location)``: one location's sync (``cli.main._sync``),
+        returning its exit code."""
         self.configs = unique(configs)
         self.names = location_names(self.configs)
         self._log = log
-        self.as_json = as_json
-        self.quiet = quiet
         self._sync_one = sync_one
-
-    def _run_one(self, config: str | None, name: str) -> int:
-        if self._sync_one is not None:
-            return self._sync_one(config, name)
-        from sheetsync.cli.main import _sync
-
-        return _sync(config, dry_run=False, as_json=self.as_json, quiet=self.quiet,
-                     location=name)
 
     @property
     def log(self) -> TextIO:
@@ -104,7 +95,7 @@ class Fleet:
         codes = []
         for config, name in zip(self.configs, self.names, strict=True):
             try:
-                code = self._run_one(config, name)
+                code = self._sync_one(config, name)
             except (KeyboardInterrupt, BrokenPipeError):
                 raise
             except UserError as exc:

@@ -165,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             configs, as_json, quiet = args.config or [None], args.json, args.quiet
             if len(configs) > 1:
-                fleet = Fleet(configs, as_json=as_json, quiet=quiet)
+                fleet = Fleet(configs, lambda config, name: _sync(
+                    config, dry_run=False, as_json=as_json, quiet=quiet, location=name))
                 return run_watch(args.every, fleet.watch_once)
             return run_watch(args.every, lambda: _sync(configs[0], dry_run=False,
                                                        as_json=as_json, quiet=quiet))
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if len(configs) > 1:  # several registers (locations), each in turn
                 from sheetsync.cli.fleet import Fleet
 
-                return Fleet(configs, sync_one=lambda config, name: _sync(
+                return Fleet(configs, lambda config, name: _sync(
                     config, dry_run=args.dry_run, as_json=args.json, quiet=args.quiet,
                     accept_changes=args.accept_changes, full=args.full,
                     max_minutes=args.max_minutes, location=name)).sync_once()
