@@ -27,8 +27,22 @@ def locations(tmp_path: Path, names: list[str]) -> list[Path]:
     configs = []
     for name in names:
         init_local(tmp_path / name, sample=False, today=TODAY)
+        _identify(tmp_path / name / "register.xlsx", name)
         configs.append(tmp_path / name / "sheetsync.toml")
     return configs
+
+
+def _identify(xlsx: Path, name: str) -> None:
+    """Fill in the clinic's name and owner (a placeholder identity holds the drafts)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(xlsx)
+    for row in book["Settings"].iter_rows():
+        if row[0].value == "Clinic name":
+            row[1].value = f"Clinic {name}"
+        elif row[0].value == "Owner email":
+            row[1].value = f"owner@{name}.example"
+    book.save(xlsx)
 
 
 def broken(tmp_path: Path, name: str = "broken") -> Path:
