@@ -62,7 +62,8 @@ DAY = dt.timedelta(days=1)
 ID = {"Partners": "Partner ID", "Referrals": "Referral ID", "Check-ins": "Check-in ID"}
 NAME = {"Partners": "Name", "Referrals": "Client", "Check-ins": "Client"}
 DATE = {"Referrals": "Date", "Check-ins": "Treatment date"}
-SETTINGS = {"Owner email": "owner@clinic.example", "Ignore rows older than (days)": 60,
+SETTINGS = {"Owner email": "owner@clinic.example", "Weekly digest": "Yes",
+            "Ignore rows older than (days)": 60,
             "Check-in every (days)": 90, "Referral follow-up after (days)": 14}
 STATUS_EVENT = re.compile(r"^(?:Call|Email|Text|Report back|Check seen) on (\d{4}-\d\d-\d\d)")
 
