@@ -7,15 +7,19 @@ fake. After every day's sync:
 
 - no event or draft exists twice for one key (nor a sent message beside its draft);
 - an event a person deleted is never made again;
-- no partner thank-you names a client while the row's consent is not Yes (an untouched
-  draft is rewritten without the name when consent is withdrawn);
+- no partner draft names a client, and no report-back event is ahead, while the row's
+  consent is not Yes (an untouched thank-you is rewritten without the name, a
+  report-back deleted, its event cancelled); no untouched draft and no event ahead is
+  left for a deleted row; a draft the owner edited is never rewritten or deleted;
 - nothing is made for a row whose date was history (older than *Ignore rows older than
   (days)*) when the object would first have been made;
 - no status in another row's line: each ID stays beside the client it was given to, and
   what a status cell says (ready in Drafts, sent on DATE, Call on DATE, Report back on
   DATE) is true of that row's own draft or event;
-- the weekly digest is one draft per week (its key is the ISO week);
-- ``calendar.ics`` holds nothing that ended more than the archive threshold ago (local).
+- this week's digest exists, none for a later week, and at most one that the owner has
+  not edited waits in Drafts;
+- a run that rewrites ``calendar.ics`` leaves nothing in it that ended more than the
+  archive threshold ago, except events that run itself wrote (local).
 
 CI runs fixed seeds and a short stretch (60 days on memory, 30 on local and Google).
 The long run: ``SHEETSYNC_YEAR_DAYS=365 SHEETSYNC_YEAR_SEEDS=1,2,3 pytest
@@ -227,11 +231,12 @@ class Life:
         self.settings = dict(SETTINGS)
         self.owner_of: dict[tuple[str, str], str] = {}  # (tab, ID) -> name given to
         self.sent: dict[str, dt.date] = {}
-        self.edited: set[str] = set()
+        self.edited: dict[str, str] = {}  # key -> the text the owner left
         self.deleted_events: set[str] = set()
         self.deleted_drafts: set[str] = set()
         self.ever: set[str] = set()
         self.did: Counter[str] = Counter()
+        self.ics_before: dict[str, tuple[dt.date, bytes]] = {}
 
     # --- staff ---------------------------------------------------------------------
 
@@ -288,13 +293,18 @@ class Life:
             self.partners.append(name)
             self.did["partner added"] += 1
         if rng.random() < 0.25:  # consent given or withdrawn
-            got = self.pick("Referrals", lambda r: r["Status"] in ("New", "Seen"))
+            waiting = {k.partition("/")[0] for k, _ in self.w.drafts()
+                       if k.endswith("/report-back")}
+            # Often the consent of a referral whose report-back waits in Drafts.
+            only = waiting if waiting and rng.random() < 0.6 else None
+            got = self.pick("Referrals", lambda r: r["Status"] in ("New", "Seen") and (
+                only is None or r["Referral ID"] in only))
             if got:
                 number, row = got
                 to = "No" if row["Consent to share"] == "Yes" else "Yes"
                 self.w.h.set_cell("Referrals", number, "Consent to share", to)
                 self.did["consent withdrawn" if to == "No" else "consent given"] += 1
-        if rng.random() < 0.3:  # a referral moves on
+        if rng.random() < 0.4:  # a referral moves on
             got = self.pick("Referrals", lambda r: r["Status"] in ("New", "Seen"))
             if got:
                 number, row = got
@@ -317,7 +327,7 @@ class Life:
                 assert got is not None
                 self.w.h.delete_row(tab, got[0])
                 self.did["row deleted"] += 1
-        if rng.random() < 0.15:
+        if rng.random() < 0.2 or today.day == 28:  # sorted (at least once a month)
             tab = rng.choice(["Referrals", "Check-ins", "Partners"])
             self.w.h.sort_desc(tab, rng.choice([NAME[tab], "Sync status"]))
             self.did["sorted"] += 1
@@ -339,13 +349,17 @@ class Life:
         drafts = sorted(k for k, _ in self.w.drafts())
         for key in drafts:
             roll = rng.random()
+            if key.startswith("digest-") or key.endswith("/report-back"):
+                # The digest is read, seldom sent, edited or deleted; a report-back
+                # waits for its outcome line.
+                roll *= 4
             if roll < 0.15:
                 self.w.h.send_draft(key, self.today)
                 self.sent[key] = self.today
                 self.did["draft sent"] += 1
             elif roll < 0.2:
                 self.w.edit_draft(key, "\nSee you soon, Ana")
-                self.edited.add(key)
+                self.edited[key] = dict(self.w.drafts())[key]
                 self.did["draft edited"] += 1
             elif roll < 0.23:
                 self.w.h.delete_draft(key)
@@ -362,6 +376,7 @@ class Life:
     # --- the day -----------------------------------------------------------------------
 
     def sync(self) -> SyncReport:
+        self.ics_before = self.ics_events()
         moment = dt.datetime.combine(self.today, dt.time(12), tzinfo=dt.timezone.utc)
         report = run_sync(self.w.ws, clock=lambda: moment)
         assert not report.write_refused, (self.today, report.write_refused)
@@ -390,16 +405,34 @@ class Life:
         assert not back, f"{where}: deleted events made again: {back}"
         rows = {tab: self.rows(tab) for tab in ("Partners", "Referrals", "Check-ins")}
         by_id = {tab: {r[ID[tab]]: r for r in rows[tab] if r[ID[tab]]} for tab in rows}
-        # No partner thank-you names a client without the row's current consent.
+        # The owner's edits win: an edited draft is neither rewritten nor deleted.
+        bodies = dict(drafts)
+        for key, text in self.edited.items():
+            if key not in self.sent and key not in self.deleted_drafts:
+                assert bodies.get(key) == text, f"{where}: the owner's edit of {key} lost"
+        # No partner draft names a client without the row's current consent, and no
+        # untouched draft waits for a row that was deleted (retraction); nor an event
+        # still ahead.
         for key, body in drafts:
             row_id, _, purpose = key.partition("/")
-            row = by_id["Referrals"].get(row_id)
-            if purpose != "thank-you" or row is None or key in self.edited:
+            tab = {"R": "Referrals", "C": "Check-ins", "P": "Partners"}.get(row_id[:1])
+            if tab is None or key in self.edited:
                 continue
-            if row["Consent to share"] != "Yes":
+            row = by_id[tab].get(row_id)
+            assert row is not None, f"{where}: {key} left in Drafts for a deleted row"
+            if tab == "Referrals" and row["Consent to share"] != "Yes":
                 first = row["Client"].split()[0]
                 assert not re.search(rf"\b{re.escape(first)}\b", body), \
                     f"{where}: {key} names its client without consent"
+        for key, start in events:
+            row_id, _, purpose = key.partition("/")
+            tab = {"R": "Referrals", "C": "Check-ins", "P": "Partners"}.get(row_id[:1])
+            if tab is not None and start > self.today:
+                assert row_id in by_id[tab], f"{where}: {key} ahead for a deleted row"
+                row = by_id[tab][row_id]
+                if purpose == "follow-up" and row["Direction"] == "Received":
+                    assert row["Consent to share"] == "Yes", \
+                        f"{where}: {key} (report back) ahead without consent"
         # Nothing is made for history: each object is first made while its date is
         # inside the window.
         window = int(self.settings["Ignore rows older than (days)"])
@@ -455,12 +488,26 @@ class Life:
         assert this_week in digests | self.deleted_drafts, f"{where}: no digest this week"
         for key in digests:
             assert key <= this_week, f"{where}: {key} is for a later week"
-        # calendar.ics bounded: nothing that ended longer ago than the archive threshold
-        # (filed when the file is next written: a day later at most).
-        if self.w.backend == "local" and self.w.h.ics.exists():
-            cutoff = self.today - dt.timedelta(days=self.archive_after + 1)
-            for e in Calendar.from_ical(self.w.h.ics.read_bytes()).walk("VEVENT"):
-                assert _day(e["DTEND"].dt) >= cutoff, f"{where}: {e['UID']} not archived"
+        # At most one digest waits (one the owner edited is theirs and stays).
+        waiting = [k for k in live_drafts if k.startswith("digest-") and k not in self.edited]
+        assert len(waiting) <= 1, f"{where}: {len(waiting)} digests wait in Drafts"
+        # calendar.ics bounded: when a run rewrites it, nothing that ended longer ago than
+        # the archive threshold stays, unless that run itself wrote the event.
+        after = self.ics_events()
+        if after != self.ics_before and after:
+            cutoff = self.today - dt.timedelta(days=self.archive_after)
+            for uid, (end, text) in after.items():
+                if end < cutoff:
+                    assert self.ics_before.get(uid) != (end, text), \
+                        f"{where}: {uid} ended on {end} and was not archived"
+                    self.did["old event written"] += 1
+
+    def ics_events(self) -> dict[str, tuple[dt.date, bytes]]:
+        """calendar.ics by UID: each event's end day and text (local only)."""
+        if self.w.backend != "local" or not self.w.h.ics.exists():
+            return {}
+        return {str(e["UID"]): (_day(e["DTEND"].dt), e.to_ical())
+                for e in Calendar.from_ical(self.w.h.ics.read_bytes()).walk("VEVENT")}
 
     def live(self, days: int) -> None:
         self.sync()
