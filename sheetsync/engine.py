@@ -47,6 +47,7 @@ from sheetsync.core.ports import (
     FindsSentCopies,
     KeptInFiles,
     Known,
+    ListsNews,
     LooksAhead,
     Observation,
     Paced,
@@ -211,7 +212,9 @@ def run_sync(workspace: Workspace, *, dry_run: bool = False, clock: Clock = utc_
     budget = _Budget(timer, None if max_minutes is None else timer() + max_minutes * 60.0
                      - _reserve(max_minutes * 60.0))
     lock = None if dry_run else RunLockHandle(workspace.register, clock)
-    ahead = [t for t in (workspace.calendar, workspace.mailbox) if isinstance(t, LooksAhead)]
+    # A target that lists only news since a token needs the state's token first.
+    ahead = [t for t in (workspace.calendar, workspace.mailbox)
+             if isinstance(t, LooksAhead) and not isinstance(t, ListsNews)]
     try:
         for target in ahead:  # their listings overlap the register's read (ports)
             target.look_ahead()
@@ -266,6 +269,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     watched = present | set(gone) \
         | {i.row_key for i in replaced_digests(parsed.state, today)}
     progress.info("Checking the calendar and drafts")
+    if isinstance(workspace.calendar, ListsNews):
+        workspace.calendar.since(parsed.state.news.get("calendar", ""))
     observations = {k: sent_in(parsed.settings.zone, o) for k, o in _observe(
         workspace, parsed.state, watched, parsed.settings.mail_domain).items()}
     news = news_in(parsed.state, observations)
@@ -345,6 +350,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                               budget=budget)
         new_state.last_sync = now.isoformat(timespec="seconds")
         new_state.write_token = uuid.uuid4().hex[:12]
+        if isinstance(workspace.calendar, ListsNews):
+            new_state.news["calendar"] = workspace.calendar.news_token()
         forget_placed_rows(new_state, parsed.all_rows(), today)
         settled = not (failures or left or parsed.tab_problems or any(
             r.sent_on is not None or r.deleted for r in results.values()))

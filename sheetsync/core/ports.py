@@ -464,6 +464,24 @@ class LooksAhead(Protocol):
 
 
 @runtime_checkable
+class ListsNews(Protocol):
+    """A calendar or mailbox that can tell what changed since a token (Calendar's
+    ``syncToken``) instead of listing everything it holds, so an unchanged run costs the
+    same at any size. The sync hands it the token kept in the state before ``observe``
+    (``since``; "" means none: a full listing, which gives the first token) and keeps
+    ``news_token()`` in the state it writes. A token the service no longer accepts means
+    one full listing and a new token. ``observe`` then concludes that an object the news
+    does not name is as the last run left it."""
+
+    def since(self, token: str) -> None: ...
+
+    def news_token(self) -> str:
+        """The token for the next run: past this run's own changes when nothing a
+        person did is hidden behind them, else the one ``observe`` ended on."""
+        ...
+
+
+@runtime_checkable
 class SelfChecks(Protocol):
     """A register, calendar or mailbox that can check, without changing anything, that
     a sync could do its work with it (``sheetsync doctor``): access, folders that can be

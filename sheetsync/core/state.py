@@ -23,6 +23,7 @@ STATE_VERSION = "1"
 NEW_ROWS = "#new rows"
 STEADY = "#steady"
 SETTINGS_SEEN = "#settings"
+NEWS = "#news"  # #news | calendar | token: where the next run's "what changed" starts
 # Characters per cell, for the longest cells the state has: under Google's limit of
 # 50,000 characters and Excel's of 32,767 (the local workbook cuts longer text).
 MAX_STATE_CELL = 30_000
@@ -141,6 +142,11 @@ class SyncState:
     identity_key: str = ""
     # The Settings tab at the last sync (None: not recorded yet).
     settings: SettingsSeen | None = None
+    # "calendar" -> the token from which the next run asks only what changed (Calendar's
+    # syncToken; ``ports.ListsNews``). Like the last sync it is not part of the content:
+    # written with every write, never a reason to write (an unchanged run asks from the
+    # older token again, which costs the same).
+    news: dict[str, str] = field(default_factory=dict)
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -156,7 +162,7 @@ class SyncState:
         return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
                          self.write_token, dict(self.tabs), dict(self.new_rows), self.steady,
                          dict(self.identities), self.identity_key,
-                         settings=self.settings)
+                         settings=self.settings, news=dict(self.news))
 
     # ------------------------------------------------------------------ serialisation
 
@@ -166,6 +172,9 @@ class SyncState:
         # Row 3 changes on every write: another run's probe looks at it (google.lease).
         rows.append(["#last sync", self.last_sync, self.write_token, "", "", "", "", ""])
         rows += self.content_rows()
+        for name in sorted(self.news):
+            if self.news[name]:
+                rows.append([NEWS, name, self.news[name], "", "", "", "", ""])
         # Last: it changes on every write, and a row more or less of it shifts no other
         # (the Google write rewrites the rows that differ by position).
         for start in range(0, len(self.steady), STEADY_PER_CELL):
@@ -240,6 +249,9 @@ class SyncState:
                     row_key, _, identity = entry.rpartition("=")
                     if row_key:
                         state.new_rows[row_key] = NewRowKey(cells[1], identity, cells[2])
+            elif key == NEWS:
+                if cells[1] and cells[2]:
+                    state.news[cells[1]] = cells[2]
             elif key == IDENTITY_KEY:
                 state.identity_key = cells[1]
             elif key == IDENTITIES:

@@ -17,6 +17,13 @@
 - ``observe`` lists sheetsync's events of this spreadsheet (``privateExtendedProperty``,
   ``showDeleted``), page by page, so reads grow with the number of events, not rows; only
   events missing from that list are fetched one by one (in a batch).
+- With the state's token (``ports.ListsNews``: Calendar's ``syncToken``), ``observe``
+  asks only for the events changed since (one request when nothing changed, at any size):
+  an event the answer does not name is as the last run left it. Google answers 410 for a
+  token it no longer accepts: then one full listing, which gives a new token. The token
+  kept for the next run is taken after this run's own changes (so they are not listed
+  again), unless an event of ours was deleted meanwhile: then the older one, so the next
+  run sees that deletion.
 """
 
 from __future__ import annotations
@@ -144,6 +151,38 @@ class GoogleCalendar:
         self.policy = policy or RetryPolicy()
         self._resources = Resources()
         self._listing: Ahead[dict[str, dict[str, Any]]] = Ahead()
+        self._since = ""  # the state's token (``since``)
+        self._token = ""  # where this run's listing ended
+        self._ours: set[str] = set()  # event ids known or made by this run
+        self._made = False  # this run changed events after its listing
+        self._retracted: set[str] = set()  # event ids this run deleted itself
+
+    def since(self, token: str) -> None:
+        """``ports.ListsNews``: ask only for what changed since ``token`` ("" = all)."""
+        self._since, self._token, self._ours, self._made = token, "", set(), False
+        self._retracted = set()
+
+    def news_token(self) -> str:
+        """``ports.ListsNews``: the token the next run starts from ("" = none)."""
+        try:
+            if not self._token:  # nothing was listed (no events yet): list them once
+                listed = self._list_tagged()
+                if any(e.get("status") == "cancelled" and i in self._ours
+                       for i, e in listed.items()):
+                    return ""
+                return self._token
+            if not self._made:
+                return self._token
+            changed = self._list_changes(self._token)
+        except Exception:  # no token this time: the next run lists everything once
+            return self._token
+        if changed is None:
+            return ""
+        events, token = changed
+        if any(e.get("status") == "cancelled" and i in self._ours and i not in self._retracted
+               for i, e in events.items()):
+            return self._token  # a deletion behind our own changes: the next run sees it
+        return token
 
     def look_ahead(self) -> None:
         self._listing.start(self._list_tagged, "calendar")
@@ -201,6 +240,20 @@ class GoogleCalendar:
     def observe(self, known: Sequence[Known]) -> dict[str, Observation]:
         if not known:
             return {}
+        self._ours.update(k.remote_id for k in known)
+        if self._since:
+            try:
+                changed = self._list_changes(self._since)
+            except Exception:
+                self._token = self._since
+                return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id) for k in known}
+            if changed is not None:
+                events, self._token = changed
+                return {k.key: (self._observation(k, events[k.remote_id])
+                                if k.remote_id in events
+                                else Observation(k.key, Presence.PRESENT, k.remote_id))
+                        for k in known}
+            # 410: the token is too old; one full listing gives a new one.
         try:
             listed = self._listing.take(self._list_tagged)  # started ahead, or now
         except Exception:
@@ -243,7 +296,7 @@ class GoogleCalendar:
                 "privateExtendedProperty": f"{TAG}={self.namespace}",
                 "showDeleted": True,
                 "maxResults": 2500,
-                "fields": "items(id,status),nextPageToken",
+                "fields": "items(id,status),nextPageToken,nextSyncToken",
             }
             if token:
                 kwargs["pageToken"] = token
@@ -256,7 +309,37 @@ class GoogleCalendar:
                 events[str(event.get("id"))] = event
             token = data.get("nextPageToken")
             if not token:
+                self._token = str(data.get("nextSyncToken") or "")
                 return events
+
+    def _list_changes(self, since: str) -> tuple[dict[str, dict[str, Any]], str] | None:
+        """The events changed since ``since`` (every event of the calendar: Google
+        refuses ``privateExtendedProperty`` beside a ``syncToken``) and the next token;
+        None when Google no longer accepts ``since`` (410)."""
+        events: dict[str, dict[str, Any]] = {}
+        page_token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "calendarId": self.calendar_id, "syncToken": since, "showDeleted": True,
+                "maxResults": 2500, "fields": "items(id,status),nextPageToken,nextSyncToken",
+            }
+            if page_token:
+                kwargs["pageToken"] = page_token
+
+            def page(kwargs: dict[str, Any] = kwargs) -> Any:
+                return self._events().list(**kwargs).execute(num_retries=0)
+
+            try:
+                data = self.policy.run(page, idempotent=True, what="Google Calendar")
+            except Exception as exc:
+                if error_status(exc) == 410:
+                    return None
+                raise
+            for event in data.get("items", []) or []:
+                events[str(event.get("id"))] = event
+            page_token = data.get("nextPageToken")
+            if not page_token:
+                return events, str(data.get("nextSyncToken") or since)
 
     def _get_factory(self, event_id: str, fields: str = ANSWER_FIELDS) -> Any:
         def make() -> Any:
@@ -312,6 +395,9 @@ class GoogleCalendar:
                 parts.append(Part(spec.key, self._patch_factory(event_id, spec)))
         for key in edited:
             results[key] = ChangeResult(key, True, edited[key], edited=True)
+        self._ours.update(targets.values())
+        self._made = self._made or bool(parts)
+        self._retracted.update(targets[k] for k in deletes)
         outcomes = run_batch(self.service, parts, self.policy, what="Google Calendar")
         for key in deletes:
             outcome = outcomes.pop(key)

@@ -69,6 +69,7 @@ class CalendarService(Service):
         self.calendars: dict[str, Calendar] = {}
         self._rng = random.Random(7)
         self._mod = 0
+        self.sync_floor = 0  # syncTokens below it are too old (``expire_sync_tokens``)
         self._etag = 3_180_000_000_000_000
         self.add_calendar(fake.owner, time_zone="Europe/London", summary=fake.owner)
 
@@ -121,6 +122,12 @@ class CalendarService(Service):
             res["start"], res["end"] = new_start, _when(end, res["end"].get("timeZone"))
             res["sequence"] = int(res.get("sequence", 0)) + 1
             self._touch(event)
+
+    def expire_sync_tokens(self) -> None:
+        """Every syncToken handed out so far is too old now (Google: 410 GONE)."""
+        with self.fake.lock:
+            self._mod += 1
+            self.sync_floor = self._mod
 
     def purge_deleted(self, calendar_id: str = "primary") -> None:
         """Cancelled events "eventually disappear" (Event.status docs): drop them now."""
@@ -284,6 +291,9 @@ class CalendarService(Service):
                 raise ApiError(410, "Sync token is no longer valid, a full sync is required.",
                                reason="fullSyncRequired")
             since = int(str(sync)[5:])
+            if since < self.sync_floor:
+                raise ApiError(410, "Sync token is no longer valid, a full sync is required.",
+                               reason="fullSyncRequired")
             events = [e for e in events if e.mod > since]
         else:
             show_deleted = bool(params.get("showDeleted"))
