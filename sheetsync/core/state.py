@@ -174,7 +174,7 @@ class SyncState:
         rows += self.content_rows()
         for name in sorted(self.news):
             if self.news[name]:
-                rows.append([NEWS, name, self.news[name], "", "", "", "", ""])
+                rows.append([NEWS, name, self.news[name], *[""] * (len(STATE_HEADER) - 3)])
         # Last: it changes on every write, and a row more or less of it shifts no other
         # (the Google write rewrites the rows that differ by position).
         for start in range(0, len(self.steady), STEADY_PER_CELL):
