@@ -38,7 +38,7 @@ from sheetsync.core.locate import identity_parts, identity_print
 from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
 from sheetsync.core.newrows import forget_placed_rows, remember_new_rows
-from sheetsync.core.plan import Intent, RowPlan
+from sheetsync.core.plan import Intent, RowPlan, kind_of
 from sheetsync.core.ports import (
     CellWrite,
     Change,
@@ -123,6 +123,8 @@ class SyncReport:
     rows_read: Counter[str] = field(default_factory=Counter)
     rows_with_problems: int = 0
     created: Counter[str] = field(default_factory=Counter)  # "event"/"draft"
+    # What was made (a dry run: would be made) by rule, e.g. "thank-you", "check-in".
+    created_by_kind: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     # Deleted drafts and cancelled events whose reason went (core.reconcile, retract).
     retracted: Counter[str] = field(default_factory=Counter)
@@ -135,6 +137,8 @@ class SyncReport:
     ids_assigned: int = 0
     tab_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Said once, for staff to know; not a problem (the run is still clean).
+    info: list[str] = field(default_factory=list)
     write_refused: str = ""
     rows: list[RowOutcome] = field(default_factory=list)
     # The owner's weekly digest (it belongs to no row): what was decided, and why not.
@@ -171,6 +175,7 @@ class SyncReport:
                        "retracted": self.retracted["event"]},
             "drafts": {"created": self.created["draft"], "updated": self.updated["draft"],
                        "retracted": self.retracted["draft"]},
+            "created_by_kind": dict(sorted(self.created_by_kind.items())),
             "left_edited": self.left_edited,
             "failed": self.failed,
             "retry_later": self.retry_later,
@@ -179,6 +184,7 @@ class SyncReport:
             "ids_assigned": self.ids_assigned,
             "tab_problems": self.tab_problems,
             "notes": self.notes,
+            "info": self.info,
             "write_refused": self.write_refused or None,
             "steady": self.steady,
             "left": {"events": self.left["event"], "drafts": self.left["draft"]},
@@ -289,6 +295,17 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     _report_digest(report, steps[digest.row_key][0])
 
     if dry_run:
+        # What the real run would make, kind by kind, before anything is made.
+        for row_steps in steps.values():
+            for step in row_steps:
+                if step.change is not None:
+                    kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
+                    counter = {"create": report.created, "retract": report.retracted}.get(
+                        step.kind, report.updated)
+                    counter[kind] += 1
+                    if step.kind == "create":
+                        report.created_by_kind[kind_of(step.intent.purpose)] += 1
+        _note_acting_since(report, ctx, parsed.state)
         _fill_outcomes(report, parsed, plans, steps, {})
         return report
 
@@ -326,13 +343,19 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                 counter = {"create": report.created, "retract": report.retracted}.get(
                     step.kind, report.updated)
                 counter[kind] += 1
+                if step.kind == "create":
+                    report.created_by_kind[kind_of(step.intent.purpose)] += 1
             else:
                 report.failed += 1
                 report.retry_later += bool(outcome and outcome.retry_later)
     digest_result = results.get(digest.key)
     if digest_result is not None and not digest_result.ok:
         report.digest_error = digest_result.error or "not made; the next sync tries again"
-    new_state = record_results(state, [s for rs in steps.values() for s in rs], results)
+    new_state = record_results(state, [s for rs in steps.values() for s in rs], results,
+                               today.isoformat())
+    if not new_state.acting_since:  # only a real run records the day it started acting
+        _note_acting_since(report, ctx, new_state)
+        new_state.acting_since = ctx.acting_since.isoformat()
     remember_new_rows(new_state, parsed.all_rows(), steps, today)
     failures = {k: r for k, r in results.items() if not r.ok}
     written_cells: dict[tuple[str, int], dict[int, str]] = {}
@@ -406,6 +429,19 @@ def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: s
         for intent in replaced_digests(state, today):
             steps.setdefault(intent.row_key, []).extend(plan_steps([intent], state, today))
     return ctx, plans, steps, digest
+
+
+def _note_acting_since(report: SyncReport, ctx: PlanContext, state: SyncState) -> None:
+    """On the first sync: the day sheetsync starts acting, and what is history."""
+    if state.acting_since or ctx.settings.acting_since is not None:
+        return
+    day = ctx.acting_since.isoformat()
+    verb = "would start" if report.dry_run else "started"
+    report.info.append(
+        f"sheetsync {verb} acting on this register on {day}: what was due before "
+        f"{ctx.history_line.isoformat()} ({ctx.settings.catch_up_days} days of catch-up) is "
+        "history, and nothing is made for it. To change the day, add a Settings row "
+        f"'Acting since' with a date.")
 
 
 def _report_digest(report: SyncReport, step: Step) -> None:

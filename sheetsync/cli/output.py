@@ -34,7 +34,9 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
         steps = [s for r in report.rows for s in r.steps]
         creates = sum(s.kind == "create" for s in steps)
         updates = sum(s.kind == "update" for s in steps)
-        out.write(f"  Would create       {creates}\n  Would update       {updates}\n")
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.created_by_kind.items()))
+        out.write(f"  Would create       {creates}{f' ({kinds})' if kinds else ''}\n"
+                  f"  Would update       {updates}\n")
         retracts = sum(s.kind == "retract" for s in steps)
         if retracts:
             out.write(f"  Would withdraw     {retracts}\n")
@@ -64,6 +66,8 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
         out.write(f"  ! {line}\n")
     for line in report.notes:
         out.write(f"  ! {line}\n")
+    for line in report.info:
+        out.write(f"  i {line}\n")
     if report.write_refused:
         out.write(f"  ! {report.write_refused}\n")
     problem_rows = [r for r in report.rows if r.problems]

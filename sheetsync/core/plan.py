@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sheetsync.core.ids import object_key
 from sheetsync.core.ports import DraftSpec, EventSpec
+
+# The status of an obligation that was due before sheetsync started acting on the
+# register (less the catch-up window): it is history, and nothing is made for it.
+HISTORY = "history: nothing made"
+
+
+def kind_of(purpose: str) -> str:
+    """The rule a purpose belongs to, without its cycle: "touch@2026-12-01" ->
+    "stay-in-touch", "nurture-2@..." -> "nurture"."""
+    base = purpose.split("@", 1)[0]
+    if base.startswith("nurture-"):
+        return "nurture"
+    return {"touch": "stay-in-touch"}.get(base, base)
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,12 @@ class Intent:
     # withdrawn"): an untouched draft is deleted and a future event cancelled
     # (``core.reconcile``). Empty: whatever was made stays.
     retract: str = ""
+    # Where the obligation stands when that is more than what was made: "done on DATE",
+    # "late by N days", "missed"... (REGISTER.md, "The life of an obligation"): the
+    # status cell shows it instead of the event's or draft's own state.
+    shown: str = ""
+    late: int = 0  # days past due and not done (flagged in the digest)
+    missed_since: dt.date | None = None  # the day it became too late to be worth doing
 
     @cached_property  # asked many times per intent while planning, reconciling, writing
     def key(self) -> str:

@@ -229,7 +229,10 @@ class EventSpec:
     """A calendar event sheetsync wants to exist.
 
     ``start``/``end`` are dates for all-day events (``end`` exclusive, as in iCalendar and
-    Google Calendar) or time-zone-aware datetimes for timed events.
+    Google Calendar) or time-zone-aware datetimes for timed events. A reminder is minutes
+    before the start; a negative one is after it (an all-day event's start is midnight:
+    -540 reminds at 09:00 that day, where a calendar allows it). ``transparent`` events
+    show as free, not busy.
     """
 
     key: str
@@ -241,14 +244,17 @@ class EventSpec:
     time_zone: str
     reminders_minutes: tuple[int, ...] = (60,)
     private: tuple[tuple[str, str], ...] = ()
+    transparent: bool = False
 
     @property
     def all_day(self) -> bool:
         return not isinstance(self.start, dt.datetime)
 
     def content_hash(self) -> str:
-        payload = [self.title, self.description, _when(self.start), _when(self.end),
-                   self.time_zone, list(self.reminders_minutes)]
+        payload: list[object] = [self.title, self.description, _when(self.start),
+                                 _when(self.end), self.time_zone, list(self.reminders_minutes)]
+        if self.transparent:  # only then: events made before it keep their hash
+            payload.append("transparent")
         return _digest(payload)
 
 

@@ -133,9 +133,10 @@ def plan_steps(intents: Iterable[Intent], state: SyncState, today: dt.date | Non
 
 
 def record_results(state: SyncState, steps: Iterable[Step],
-                   results: Mapping[str, ChangeResult]) -> SyncState:
+                   results: Mapping[str, ChangeResult], today: str = "") -> SyncState:
     """The state after applying: successful creates and updates are remembered, a
-    retraction done is recorded as retracted, a person's edit found as edited."""
+    retraction done is recorded as retracted, a person's edit found as edited. A draft
+    keeps the day it was first made (``today`` for a new one): waiting drafts show it."""
     result = state.copy()
     for step in steps:
         if step.change is None:
@@ -155,7 +156,8 @@ def record_results(state: SyncState, steps: Iterable[Step],
             basis = step.intent.basis
         else:
             kind = "draft"
-            date = ""
+            date = previous.date if previous is not None and previous.status == "active" \
+                else today
             basis = step.intent.partner_key
         status: Literal["active", "sent", "deleted"] = "active"
         if outcome.sent_on is not None:  # found already sent by the owner (ports)

@@ -81,6 +81,31 @@ def YesNo(column: str) -> BeforeValidator:
     return _cell(lambda v, _i: f.parse_yes_no(v, column))
 
 
+_DONE_YES = frozenset(("yes", "y", "done", "x", "true", "✓", "✔"))
+_DONE_NO = frozenset(("no", "n", "not yet", "false", "-"))
+
+
+def DoneCell(column: str) -> BeforeValidator:
+    """A date, or Yes (done; the day is the one sheetsync first saw it), or blank."""
+    def parse(value: Any, info: ValidationInfo) -> dt.date | bool | None:
+        if value is None or value is False:
+            return None
+        if value is True:
+            return True
+        if isinstance(value, str):
+            folded = value.strip().casefold()
+            if not folded or folded in _DONE_NO:
+                return None
+            if folded in _DONE_YES:
+                return True
+        try:
+            return parse_date(value, _order(info))
+        except DateProblem as problem:
+            raise DateProblem(f"{column}: {problem} (or write Yes for today)") from None
+
+    return _cell(parse)
+
+
 def Days(column: str) -> BeforeValidator:
     return _cell(lambda v, _i: f.parse_days(v, column, None))
 
@@ -132,6 +157,7 @@ class CheckInRow(RowModel):
     first_visit: Annotated[bool, YesNo("First visit")] = False
     checkin_by: Annotated[str, Choice("Check-in by", CHECKIN_METHODS, "Call")] = "Call"
     assigned_to: Annotated[str, Text("Assigned to", f.MAX_NAME)] = ""
+    done: Annotated[dt.date | bool | None, DoneCell("Done")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +191,7 @@ FIELD_OF: dict[type[RowModel], dict[str, str]] = {
         "Client": "client", "Client email": "client_email", "Client phone": "client_phone",
         "Treatment": "treatment", "Treatment date": "treatment_date",
         "First visit": "first_visit", "Check-in by": "checkin_by",
-        "Assigned to": "assigned_to",
+        "Assigned to": "assigned_to", "Done": "done",
     },
     TreatmentRow: {
         "Treatment": "name", "Check-in after (days)": "checkin_after_days",

@@ -223,6 +223,8 @@ CHECKINS = TabSpec(
                note="Call (default), Email or Text."),
         Column("Assigned to", ("Staff", "Owner", "Practitioner"),
                note="The staff member who does the check-in."),
+        Column("Done", ("Done on", "Check-in done", "Checked in"), is_date=True,
+               note="The day the check-in happened (Yes: today). Optional."),
         Column("Notes", ("Note", "Comments"), note="Free text. sheetsync never reads it."),
         Column(CHECK_IN, ("Check in", "Check-in event"), tool_owned=True,
                note="Written by sheetsync: the calendar check-in and its date."),

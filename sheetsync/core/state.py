@@ -24,6 +24,7 @@ NEW_ROWS = "#new rows"
 STEADY = "#steady"
 SETTINGS_SEEN = "#settings"
 NEWS = "#news"  # #news | calendar | token: where the next run's "what changed" starts
+ACTING_SINCE = "#acting since"
 # Characters per cell, for the longest cells the state has: under Google's limit of
 # 50,000 characters and Excel's of 32,767 (the local workbook cuts longer text).
 MAX_STATE_CELL = 30_000
@@ -147,6 +148,9 @@ class SyncState:
     # written with every write, never a reason to write (an unchanged run asks from the
     # older token again, which costs the same).
     news: dict[str, str] = field(default_factory=dict)
+    # The day sheetsync started acting on this register (ISO date), set by the first real
+    # sync: rows dated before it, less the catch-up window, are history (REGISTER.md).
+    acting_since: str = ""
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -162,7 +166,8 @@ class SyncState:
         return SyncState(dict(self.objects), dict(self.counters), self.last_sync,
                          self.write_token, dict(self.tabs), dict(self.new_rows), self.steady,
                          dict(self.identities), self.identity_key,
-                         settings=self.settings, news=dict(self.news))
+                         settings=self.settings, news=dict(self.news),
+                         acting_since=self.acting_since)
 
     # ------------------------------------------------------------------ serialisation
 
@@ -186,6 +191,8 @@ class SyncState:
         """The rows that hold what sheetsync knows, without the header and the rows that
         every write changes (last sync, steady record): an unchanged run compares them."""
         rows: list[list[str]] = []
+        if self.acting_since:
+            rows.append([ACTING_SINCE, self.acting_since, "", "", "", "", "", ""])
         for prefix in sorted(self.counters):
             rows.append([f"#counter {prefix}", str(self.counters[prefix]), "", "", "", "", "",
                          ""])
@@ -226,6 +233,8 @@ class SyncState:
             if key == "#last sync":
                 state.last_sync = cells[1]
                 state.write_token = cells[2]
+            elif key == ACTING_SINCE:
+                state.acting_since = cells[1]
             elif key == STEADY:
                 if cells[1].isdigit():
                     # Not stripped: a chunk may end in a space that the next one needs.

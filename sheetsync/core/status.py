@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from sheetsync.core.plan import Intent, RowPlan
+from sheetsync.core.plan import HISTORY, Intent, RowPlan
 from sheetsync.core.ports import ChangeResult, DraftSpec
 from sheetsync.core.schema import NEXT_TOUCH
 from sheetsync.core.state import ObjectRecord
@@ -38,11 +38,13 @@ def describe(intent: Intent, record: ObjectRecord | None, failure: ChangeResult 
     prefix = "" if same_as_column else f"{intent.label} "
     if failure is not None and not failure.ok and record is None:
         return f"{prefix}not made yet (see Sync status)".strip()
+    if intent.shown:
+        return intent.shown
     if record is None:
         reason = intent.why_not
         if reason.startswith("!"):
             return f"{prefix}not drafted (see Sync status)".strip()
-        if not reason or same_as_column or reason in ("passed",):
+        if not reason or same_as_column or reason in ("passed", HISTORY):
             return "" if reason == "passed" else reason
         return f"{intent.label}: {reason}"
     if record.status in ("retracted", "edited"):
@@ -57,7 +59,8 @@ def describe(intent: Intent, record: ObjectRecord | None, failure: ChangeResult 
         return f"{prefix}draft deleted (made again only if the row changes)".strip()
     # A draft with a blank for the owner ("[Outcome: ...]") says so while it waits.
     to_fill = blanks_note(intent.spec.body) if isinstance(intent.spec, DraftSpec) else ""
-    return f"{prefix}ready in Drafts{to_fill}".strip()
+    since = f" since {record.date}" if record.date else ""  # waiting drafts show their age
+    return f"{prefix}ready in Drafts{since}{to_fill}".strip()
 
 
 def _withdrawn_or_edited(intent: Intent, record: ObjectRecord, prefix: str) -> str:

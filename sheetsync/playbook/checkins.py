@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from sheetsync.core.fields import text_of
 from sheetsync.core.register import Row
 from sheetsync.core.rows import CheckInRow
 from sheetsync.core.schema import AFTERCARE, CHECK_IN, normalise_header
 from sheetsync.core.templates import TemplateProblem
 from sheetsync.playbook import defaults
 from sheetsync.playbook.context import (
+    HISTORY,
     Intent,
     PlanContext,
     RowPlan,
+    days,
     first_name,
     initials,
     iso,
@@ -21,6 +25,7 @@ from sheetsync.playbook.context import (
 from sheetsync.playbook.wording import letter_treatment
 
 CHECK_IN_PURPOSE = "check-in"
+_DONE_ON = re.compile(r"^done on (\d{4}-\d{2}-\d{2})")
 AFTERCARE_PURPOSE = "aftercare"
 
 
@@ -40,6 +45,11 @@ def plan_checkin(ctx: PlanContext, row: Row[CheckInRow]) -> RowPlan:
 def _check_in(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatment: str,
               after: int | None) -> Intent:
     label = item.checkin_by
+    done = _done_on(ctx, row, item)
+    if done is not None:
+        # Done: the row says so, and a future event for it is no longer wanted.
+        text = f"done on {iso(done)}"
+        return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, why_not=text, shown=text)
     if after is None:
         if not item.first_visit:
             return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
@@ -48,9 +58,20 @@ def _check_in(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatmen
         after = ctx.settings.first_visit_checkin_days
     due = item.treatment_date + dt.timedelta(days=after)
     record = ctx.record(row.key, CHECK_IN_PURPOSE)
-    if ctx.too_old(item.treatment_date) and record is None:
-        return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
-                      why_not=f"not needed (older than {ctx.settings.history_days} days)")
+    if record is None:
+        if ctx.is_history(due):
+            return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, why_not=HISTORY)
+        if ctx.too_old(item.treatment_date):
+            return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
+                          why_not=f"not needed (older than {ctx.settings.history_days} days)")
+        late = (ctx.today - due).days
+        limit = ctx.settings.missed_after_days
+        if late > limit:
+            # Calling a client weeks after the day helps nobody: say so, make nothing.
+            return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label,
+                          why_not=f"missed (was due {iso(due)}, {late} days before it was "
+                                  "first synced)",
+                          missed_since=due + dt.timedelta(days=limit + 1))
     # A check-in already late when first planned goes on the first day it can happen,
     # and stays there while the treatment date and delay are unchanged.
     day, basis = ctx.schedule(row.key, CHECK_IN_PURPOSE, due)
@@ -69,7 +90,34 @@ def _check_in(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatmen
         "Made by sheetsync."
     )
     spec = ctx.timed_event(row.key, CHECK_IN_PURPOSE, title, description, day)
+    if record is not None and record.status == "active" and day < ctx.today and \
+            ctx.tracks_done:
+        # Past its day and not marked done (only a tab with a Done column can say).
+        late = (ctx.today - day).days
+        limit = ctx.settings.missed_after_days
+        if late > limit:
+            return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, spec, basis=basis,
+                          shown=f"missed (was due {iso(day)}, not marked done)",
+                          missed_since=day + dt.timedelta(days=limit + 1))
+        return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, spec, basis=basis,
+                      shown=f"{label} was due {iso(day)}: late by {days(late)}", late=late)
     return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, spec, basis=basis)
+
+
+def _done_on(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow) -> dt.date | None:
+    """The day the check-in was done: the Done cell's date, or for "Yes" the day the
+    status cell already shows (the day sheetsync first saw it), else today."""
+    if item.done is None or item.done is False:
+        return None
+    if isinstance(item.done, dt.date):
+        return item.done
+    shown = _DONE_ON.match(text_of(row.cells.get(CHECK_IN)).strip())
+    if shown is not None:
+        try:
+            return dt.date.fromisoformat(shown[1])
+        except ValueError:
+            pass
+    return ctx.today
 
 
 def _aftercare(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatment: str,
@@ -83,12 +131,20 @@ def _aftercare(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatme
         return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
                       why_not=f"not needed ({treatment} has no aftercare template)",
                       retract=f"{treatment} has no aftercare")
-    if ctx.too_old(item.treatment_date) and record is None:
-        return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
-                      why_not=f"not needed (older than {ctx.settings.history_days} days)")
-    if item.treatment_date > ctx.today and record is None:
+    if item.treatment_date > ctx.today and (record is None or record.status != "sent"):
+        # Never before the treatment (a date moved into the future is no longer wanted).
         return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
                       why_not=f"drafted on the treatment day ({iso(item.treatment_date)})")
+    if record is None:
+        window = ctx.settings.aftercare_days
+        if ctx.is_history(item.treatment_date):
+            return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label, why_not=HISTORY)
+        if ctx.too_old(item.treatment_date):
+            return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                          why_not=f"not needed (older than {ctx.settings.history_days} days)")
+        if (ctx.today - item.treatment_date).days > window:
+            return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
+                          why_not=f"not needed (more than {window} days after the treatment)")
     values = {
         "client_first_name": first_name(item.client),
         "client_initials": initials(item.client),

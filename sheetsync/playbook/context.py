@@ -14,7 +14,7 @@ from functools import cached_property
 from sheetsync.core.fields import shown
 from sheetsync.core.ids import event_id, object_key
 from sheetsync.core.messages import message_id_for, one_line
-from sheetsync.core.plan import Intent, RowPlan
+from sheetsync.core.plan import HISTORY, Intent, RowPlan
 from sheetsync.core.ports import DraftSpec, EventSpec
 from sheetsync.core.register import ParsedRegister, PartnerIndex
 from sheetsync.core.rows import PartnerRow
@@ -29,7 +29,7 @@ from sheetsync.playbook.defaults import (
 )
 from sheetsync.playbook.wording import letter_date, letter_order, partner_greeting
 
-__all__ = ["Intent", "PlanContext", "RowPlan"]
+__all__ = ["HISTORY", "Intent", "PlanContext", "RowPlan"]
 
 KNOWN_PLACEHOLDERS = frozenset(PLACEHOLDERS)
 _TITLES = {"dr", "dr.", "doctor", "prof", "prof.", "professor", "mr", "mr.", "mrs", "mrs.",
@@ -57,7 +57,7 @@ class PlanContext:
         return self.state.get(object_key(row_key, purpose))
 
     def schedule(self, row_key: str, purpose: str, due: dt.date) -> tuple[dt.date, str]:
-        """(day, basis) for an event due on ``due``.
+        """(day, basis) for an event due on ``due``: the first open day on or after it.
 
         Planned late, it goes on today rather than in the past; once made it stays on its
         day while ``due`` is unchanged, so a waiting reminder does not move every day.
@@ -69,7 +69,16 @@ class PlanContext:
                 return dt.date.fromisoformat(record.date[:10]), basis
             except ValueError:
                 pass
-        return max(due, self.today), basis
+        return self.open_day(max(due, self.today)), basis
+
+    def open_day(self, day: dt.date) -> dt.date:
+        """``day``, or the next day the clinic is open (Settings, Open days)."""
+        open_days = self.settings.open_days
+        for _ in range(7):
+            if day.weekday() in open_days:
+                return day
+            day += dt.timedelta(days=1)
+        return day
 
     def letter_date(self, day: dt.date) -> str:
         """A date as it reads in a letter ('Friday 4 December'), in the clinic's order."""
@@ -78,6 +87,34 @@ class PlanContext:
 
     def too_old(self, day: dt.date) -> bool:
         return (self.today - day).days > self.settings.history_days
+
+    # ----------------------------------------------------------------- history
+
+    @cached_property
+    def acting_since(self) -> dt.date:
+        """The day sheetsync started acting on this register: the Settings row when staff
+        set one, else the day the first real sync recorded, else today (a first sync)."""
+        if self.settings.acting_since is not None:
+            return self.settings.acting_since
+        try:
+            return dt.date.fromisoformat(self.state.acting_since)
+        except ValueError:
+            return self.today
+
+    @cached_property
+    def history_line(self) -> dt.date:
+        """Obligations due before this day are history: nothing is made for them."""
+        return self.acting_since - dt.timedelta(days=self.settings.catch_up_days)
+
+    def is_history(self, day: dt.date) -> bool:
+        return day < self.history_line
+
+    @cached_property
+    def tracks_done(self) -> bool:
+        """Staff can mark client check-ins done (the Check-ins tab has a Done column): only
+        then can a check-in past its day be called late or missed."""
+        cmap = self.register.columns.get("Check-ins")
+        return cmap is not None and cmap.has("Done")
 
     # ----------------------------------------------------------------- templates
 
@@ -135,9 +172,12 @@ class PlanContext:
             start=day,
             end=day + dt.timedelta(days=1),
             time_zone=self.settings.time_zone,
-            # All-day events start at midnight: 7 hours before is 17:00 the day before.
-            reminders_minutes=(7 * 60,),
+            # All-day events start at midnight: remind on the morning of the day, at the
+            # start of working hours (after the start), never the evening before.
+            reminders_minutes=(-(self.settings.work_start.hour * 60
+                                 + self.settings.work_start.minute),),
             private=(("sheetsync", "1"), ("row", row_key), ("rule", purpose)),
+            transparent=True,  # a reminder, not an appointment: shows as free
         )
 
     def timed_event(self, row_key: str, purpose: str, title: str, description: str,
@@ -177,6 +217,10 @@ def salutation(partner: PartnerRow) -> str:
     """What follows "Dear" for this partner: the Salutation cell, else made from Name
     ('Dr Carol Webster' -> 'Dr Webster'; see playbook.wording)."""
     return partner_greeting(partner.name, partner.salutation)
+
+
+def days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def iso(day: dt.date) -> str:

@@ -381,6 +381,8 @@ DEFAULT_SETTINGS: tuple[tuple[str, str, str], ...] = (
      "How typed dates like 03/04/2026 are read: day-first (3 April) or month-first "
      "(March 4). Blank: such dates are refused as ambiguous; 2026-04-03 always works."),
     ("Working hours", "09:00-17:00", "Calendar reminders are placed within these hours."),
+    ("Open days", "Monday-Friday",
+     "Days the clinic is open, e.g. Monday-Friday or Mon, Tue, Thu, Sat: events fall on them."),
     ("Show client names in calendar", "No",
      "No: events show initials only, which is safer on shared calendars."),
     ("Calendar", "primary", "Which calendar gets the reminders; primary is your main one."),
@@ -392,6 +394,24 @@ DEFAULT_SETTINGS: tuple[tuple[str, str, str], ...] = (
      "Days after a new client's first treatment to check in."),
     ("Ignore rows older than (days)", "60",
      "Older rows are left alone, so old history creates no new reminders."),
+    ("Acting since", "",
+     "The day sheetsync started acting on this register. Blank: the day of the first "
+     "sync, which sheetsync keeps. What was due before it, less the catch-up window, is "
+     "history: nothing is made for it."),
+    ("Catch-up window (days)", "14",
+     "How far before 'Acting since' sheetsync still catches up on what was due."),
+    ("Thank-you within (days)", "30",
+     "A referral older than this when first synced gets no thank-you draft."),
+    ("Aftercare window (days)", "7",
+     "Aftercare tips are drafted from the treatment day to this many days after it."),
+    ("Check-in missed after (days)", "7",
+     "A client check-in this many days late when first synced is marked missed, not "
+     "scheduled."),
+    ("Partner drafts within (days)", "365",
+     "Introduction and meeting-request drafts only for partners contacted this recently."),
+    ("Nudge after meeting request (days)", "14",
+     "A partner left at 'Meeting requested' this long without a reply gets one nudge "
+     "reminder."),
 )
 
 # ------------------------------------------------------------------------ rows for tabs

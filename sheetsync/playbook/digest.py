@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 from sheetsync.core.ids import object_key
-from sheetsync.core.plan import Intent, RowPlan
+from sheetsync.core.plan import Intent, RowPlan, kind_of
 from sheetsync.core.ports import DraftSpec, EventSpec
 from sheetsync.core.reconcile import decide
 from sheetsync.core.state import SyncState
@@ -28,7 +28,7 @@ from sheetsync.core.templates import TemplateProblem, blanks_note
 from sheetsync.playbook import defaults
 from sheetsync.playbook.checkins import CHECK_IN_PURPOSE
 from sheetsync.playbook.context import PlanContext, initials, iso, problem_for
-from sheetsync.playbook.partners import STAY_IN_TOUCH_PURPOSE, last_contact
+from sheetsync.playbook.partners import last_contact
 from sheetsync.playbook.referrals import FOLLOW_UP_PURPOSE, THANK_YOU_PURPOSE
 
 DIGEST_PURPOSE = "digest"
@@ -111,6 +111,7 @@ def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
         _drafts_waiting(ctx, plans),
         _overdue_partners(ctx),
         _this_week(ctx, plans, monday, sunday),
+        _late(plans, monday, sunday),
         _problems(ctx, plans),
     ]
     return "\n\n".join(s for s in sections if s)
@@ -191,6 +192,28 @@ def _overdue_partners(ctx: PlanContext) -> str:
     return "\n".join(lines)
 
 
+def _late(plans: Mapping[str, RowPlan], monday: dt.date, sunday: dt.date) -> str:
+    """Check-ins and follow-ups past their day and not done (every week until they are
+    done or missed), and those that became missed this week (said once)."""
+    late: list[tuple[int, str]] = []
+    missed: list[str] = []
+    for plan in plans.values():
+        for intent in plan.intents:
+            if intent.late > 0 and intent.shown:
+                late.append((-intent.late, f"  - {intent.shown} ({intent.row_key})"))
+            elif intent.missed_since is not None and monday <= intent.missed_since <= sunday:
+                what = intent.shown or f"{intent.label} {intent.why_not}"
+                missed.append(f"  - {what} ({intent.row_key})")
+    if not late and not missed:
+        return ""
+    lines = [f"Late, not done yet: {len(late) or 'none'}"]
+    lines += _capped([text for _, text in sorted(late)])
+    if missed:
+        lines.append(f"Missed this week (too late now): {len(missed)}")
+        lines += _capped(sorted(missed))
+    return "\n".join(lines)
+
+
 def _this_week(ctx: PlanContext, plans: Mapping[str, RowPlan], monday: dt.date,
                sunday: dt.date) -> str:
     """Client check-ins and partner reminders on the calendar this week."""
@@ -223,10 +246,9 @@ def _this_week(ctx: PlanContext, plans: Mapping[str, RowPlan], monday: dt.date,
                 who = partner.model.name if partner is not None and partner.model else ""
                 partner_items.append((day, f"  - {when}: {intent.label.lower()}, "
                                            f"{who} ({row.key})"))
-            elif intent.purpose == STAY_IN_TOUCH_PURPOSE or intent.purpose.startswith(
-                    "nurture-"):
-                what = "check in" if intent.purpose == STAY_IN_TOUCH_PURPOSE else \
-                    "offer one piece of value"
+            elif kind_of(intent.purpose) in ("stay-in-touch", "nurture", "nudge"):
+                what = {"stay-in-touch": "check in", "nurture": "offer one piece of value",
+                        "nudge": "nudge about the meeting request"}[kind_of(intent.purpose)]
                 partner_items.append((day, f"  - {when}: {what}, {row.model.name} "
                                            f"({row.key})"))
     lines = [f"Client check-ins due this week: {len(checkins) or 'none'}"]

@@ -15,17 +15,48 @@ from sheetsync.core.rows import PartnerRow
 from sheetsync.core.schema import NEXT_TOUCH
 from sheetsync.core.templates import TemplateProblem
 from sheetsync.playbook import defaults
-from sheetsync.playbook.context import Intent, PlanContext, RowPlan, iso, problem_for, salutation
+from sheetsync.playbook.context import (
+    HISTORY,
+    Intent,
+    PlanContext,
+    RowPlan,
+    iso,
+    problem_for,
+    salutation,
+)
 
 NURTURE_WEEKS = 3
 MEETING_REQUEST_DAY = 28
 INTRODUCTION_PURPOSE = "introduction"
 MEETING_PURPOSE = "meeting-request"
-STAY_IN_TOUCH_PURPOSE = "stay-in-touch"
+STAY_IN_TOUCH_PURPOSE = "stay-in-touch"  # the single key of earlier versions
+NUDGE_PURPOSE = "nudge"
 
 
-def nurture_purpose(week: int) -> str:
-    return f"nurture-{week}"
+# Repeating obligations get one key per cycle (REGISTER.md, "Cycles"): an event the
+# owner deleted stays deleted for its cycle only, and the next cycle has a new key.
+
+def touch_purpose(due: dt.date) -> str:
+    return f"touch@{iso(due)}"
+
+
+def nurture_purpose(week: int, contact: dt.date) -> str:
+    return f"nurture-{week}@{iso(contact)}"
+
+
+def nudge_purpose(asked: dt.date) -> str:
+    return f"{NUDGE_PURPOSE}@{iso(asked)}"
+
+
+def _cycle(ctx: PlanContext, row_key: str, cycle: str, legacy: str, legacy_day: str) -> str:
+    """The purpose for this cycle. An event made under the single key of earlier versions
+    for this same cycle (its day is ``legacy_day``) keeps that key: no second event, and
+    one the owner deleted stays deleted for this cycle."""
+    if ctx.record(row_key, cycle) is None:
+        old = ctx.record(row_key, legacy)
+        if old is not None and legacy_day in (old.basis, old.date[:10]):
+            return legacy
+    return cycle
 
 
 def last_contact(ctx: PlanContext, row: Row[PartnerRow]) -> dt.date | None:
@@ -51,7 +82,7 @@ def plan_partner(ctx: PlanContext, row: Row[PartnerRow]) -> RowPlan:
     elif stage == "Paused":
         plan.next_touch = "paused: nothing planned"
     elif stage == "Meeting requested":
-        plan.next_touch = "meeting requested: waiting for their reply"
+        _nudge(ctx, row, plan)
     return plan
 
 
@@ -64,8 +95,10 @@ def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
         return
     upcoming: list[tuple[dt.date, str]] = []
     for week in range(1, NURTURE_WEEKS + 1):
-        purpose = nurture_purpose(week)
-        day = contact + dt.timedelta(days=7 * week)
+        due = contact + dt.timedelta(days=7 * week)
+        purpose = _cycle(ctx, row.key, nurture_purpose(week, contact), f"nurture-{week}",
+                         iso(due))
+        day = ctx.open_day(due)
         label = f"Offer value (week {week} of {NURTURE_WEEKS})"
         if day < ctx.today and ctx.record(row.key, purpose) is None:
             # A reminder for a week already gone helps nobody: do not create it late.
@@ -86,8 +119,11 @@ def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
 
     meeting_day = contact + dt.timedelta(days=MEETING_REQUEST_DAY)
     if ctx.today >= meeting_day:
-        intent = _partner_draft(ctx, row, MEETING_PURPOSE, "Meeting request",
-                                defaults.MEETING_REQUEST, {})
+        why = _partner_window(ctx, row, MEETING_PURPOSE, contact, meeting_day)
+        intent = Intent(row.key, MEETING_PURPOSE, NEXT_TOUCH, "Meeting request",
+                        why_not=why) if why else \
+            _partner_draft(ctx, row, MEETING_PURPOSE, "Meeting request",
+                           defaults.MEETING_REQUEST, {})
         plan.intents.append(intent)
         if intent.why_not.startswith("!"):
             plan.problems.append(intent.why_not[1:])
@@ -107,28 +143,83 @@ def _stay_in_touch(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> Non
                              f"{row.model.name} so sheetsync can plan check-ins")
         return
     due = contact + dt.timedelta(days=every)
+    purpose = _cycle(ctx, row.key, touch_purpose(due), STAY_IN_TOUCH_PURPOSE, iso(due))
     if ctx.today < due:
         plan.next_touch = f"{iso(due)}: check-in (every {every} days)"
-        # A check-in event still ahead is cancelled: the contact it was for happened.
-        plan.intents.append(Intent(row.key, STAY_IN_TOUCH_PURPOSE, NEXT_TOUCH, "Check-in",
-                                   retract=f"contact on {iso(contact)}"))
+        plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, "Check-in"))
+        if purpose != STAY_IN_TOUCH_PURPOSE:
+            # An event still ahead under the single key of earlier versions is cancelled:
+            # the contact it was for happened.
+            plan.intents.append(Intent(row.key, STAY_IN_TOUCH_PURPOSE, NEXT_TOUCH, "Check-in",
+                                       retract=f"contact on {iso(contact)}"))
+        return
+    if ctx.record(row.key, purpose) is None and ctx.is_history(due):
+        # Overdue since before sheetsync started acting: flagged, but no event made (an
+        # import would otherwise put every overdue partner on its first day).
+        plan.next_touch = f"OVERDUE since {iso(due)} ({HISTORY}: record a contact to " \
+            "start the next cycle)"
+        plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, "Check-in", why_not=HISTORY))
         return
     # Due: one event, dated the day it is first planned, kept there while the due date
     # is unchanged (so the calendar does not shift every day an overdue partner waits).
-    day, basis = ctx.schedule(row.key, STAY_IN_TOUCH_PURPOSE, due)
+    day, basis = ctx.schedule(row.key, purpose, due)
     title = f"Check in with {row.model.name}"
     description = (
         f"Last contact {iso(contact)}; {row.model.name} is due a check-in every {every} days "
         f"(due {iso(due)}). Preferred contact: {row.model.preferred_contact or 'not set'}."
         f"\nRegister: Partners tab, Partner ID {row.key}. Made by sheetsync."
     )
-    spec = ctx.all_day_event(row.key, STAY_IN_TOUCH_PURPOSE, title, description, day)
-    plan.intents.append(Intent(row.key, STAY_IN_TOUCH_PURPOSE, NEXT_TOUCH, "Check-in", spec,
-                               basis=basis))
-    if ctx.today > due:
+    spec = ctx.all_day_event(row.key, purpose, title, description, day)
+    plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, "Check-in", spec, basis=basis))
+    record = ctx.record(row.key, purpose)
+    if record is not None and record.status == "deleted":
+        # Never name an event that is not there: the cell adds that it was deleted.
+        plan.next_touch = f"OVERDUE since {iso(due)}" if ctx.today > due else \
+            f"{iso(due)}: check-in due today"
+    elif ctx.today > due:
         plan.next_touch = f"OVERDUE since {iso(due)}: check-in event on {iso(day)}"
     else:
         plan.next_touch = f"{iso(due)}: check-in due today"
+
+
+def _nudge(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
+    """Meeting requested: one nudge (a reminder) when no reply came within the set days,
+    a cycle of its own from the day the meeting was asked for (Last contact, or the day
+    the meeting-request draft was sent)."""
+    assert row.model is not None
+    waiting = "meeting requested: waiting for their reply"
+    asked = last_contact(ctx, row)
+    if asked is None:
+        plan.next_touch = waiting
+        return
+    days = ctx.settings.nudge_days
+    due = asked + dt.timedelta(days=days)
+    purpose = nudge_purpose(asked)
+    label = "Nudge"
+    if ctx.today < due:
+        plan.next_touch = f"{waiting} (nudge on {iso(due)} if none)"
+        plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, label))
+        return
+    no_reply = f"meeting requested on {iso(asked)}: no reply yet"
+    why = _partner_window(ctx, row, purpose, asked, due)
+    if why:
+        plan.next_touch = no_reply
+        plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, label, why_not=why))
+        return
+    day, basis = ctx.schedule(row.key, purpose, due)
+    title = f"Nudge {row.model.name}: no reply to the meeting request"
+    description = (
+        f"The meeting request to {row.model.name}"
+        f"{' (' + row.model.practice + ')' if row.model.practice else ''} went on "
+        f"{iso(asked)} and no reply is recorded after {days} days: a short friendly "
+        f"follow-up. Preferred contact: {row.model.preferred_contact or 'not set'}.\n"
+        f"Register: Partners tab, Partner ID {row.key}. Made by sheetsync."
+    )
+    spec = ctx.all_day_event(row.key, purpose, title, description, day)
+    plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, label, spec, basis=basis))
+    record = ctx.record(row.key, purpose)
+    deleted = record is not None and record.status == "deleted"
+    plan.next_touch = no_reply if deleted else f"{no_reply}: nudge on {iso(day)}"
 
 
 def _introduction(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
@@ -138,6 +229,12 @@ def _introduction(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None
     introducer, _ = ctx.partners.find(row.model.introduced_by)
     if introducer is None or introducer.model is None:
         return  # reported by the register check
+    contact = last_contact(ctx, row)
+    why = _partner_window(ctx, row, INTRODUCTION_PURPOSE, contact, contact)
+    if why:
+        plan.intents.append(Intent(row.key, INTRODUCTION_PURPOSE, NEXT_TOUCH,
+                                   f"Introduction via {introducer.model.name}", why_not=why))
+        return
     values = {
         "introducer_salutation": salutation(introducer.model),
         "prospect_name": row.model.name,
@@ -150,6 +247,22 @@ def _introduction(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None
     plan.intents.append(intent)
     if intent.why_not.startswith("!"):
         plan.problems.append(intent.why_not[1:])
+
+
+def _partner_window(ctx: PlanContext, row: Row[PartnerRow], purpose: str,
+                    contact: dt.date | None, due: dt.date | None) -> str:
+    """Why a partner draft not made yet is no longer worth making ("" when it is): it is
+    history, past the horizon, or the partner was last contacted over a year ago."""
+    if ctx.record(row.key, purpose) is not None or contact is None or due is None:
+        return ""
+    s = ctx.settings
+    if ctx.is_history(due):
+        return HISTORY
+    if ctx.too_old(due):
+        return f"not needed (older than {s.history_days} days)"
+    if (ctx.today - contact).days > s.partner_window_days:
+        return f"not needed (last contact more than {s.partner_window_days} days ago)"
+    return ""
 
 
 def _partner_draft(ctx: PlanContext, row: Row[PartnerRow], purpose: str, label: str,

@@ -15,9 +15,11 @@ from sheetsync.core.schema import FOLLOW_UP, THANK_YOU
 from sheetsync.core.templates import TemplateProblem
 from sheetsync.playbook import defaults
 from sheetsync.playbook.context import (
+    HISTORY,
     Intent,
     PlanContext,
     RowPlan,
+    days,
     first_name,
     initials,
     iso,
@@ -32,6 +34,9 @@ _LOOP_CLOSED = ("Reported back", "Closed", "Declined")
 # Ended before its drafts were sent: an unsent thank-you or report-back is withdrawn.
 _ENDED = ("Closed", "Declined")
 CONSENT_WITHDRAWN = "consent withdrawn"
+# A referral already this far when sheetsync first sees it needs no thank-you any more.
+_ALREADY_ON = ("Seen", "Reported back", "Closed", "Declined")
+_SEEN = ("Seen", "Reported back", "Closed")  # a sent referral's client was seen
 
 
 def _ended(referral: ReferralRow) -> str:
@@ -104,12 +109,27 @@ def _thank_you(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
     if _ended(referral):
         return Intent(row.key, THANK_YOU_PURPOSE, THANK_YOU, label,
                       why_not=f"not needed (status {referral.status})", retract=_ended(referral))
-    if ctx.too_old(referral.date) and ctx.record(row.key, THANK_YOU_PURPOSE) is None:
-        return Intent(row.key, THANK_YOU_PURPOSE, THANK_YOU, label,
-                      why_not=f"not needed (older than {ctx.settings.history_days} days)")
+    if ctx.record(row.key, THANK_YOU_PURPOSE) is None:
+        why = _thank_you_window(ctx, referral)
+        if why:
+            return Intent(row.key, THANK_YOU_PURPOSE, THANK_YOU, label, why_not=why)
     template = defaults.THANK_YOU_CONSENT if referral.consent else defaults.THANK_YOU
     return _partner_draft(ctx, row, referral, partner, THANK_YOU_PURPOSE, THANK_YOU, label,
                           template)
+
+
+def _thank_you_window(ctx: PlanContext, referral: ReferralRow) -> str:
+    """Why a thank-you not made yet is no longer worth making ("" when it is)."""
+    s = ctx.settings
+    if ctx.is_history(referral.date):
+        return HISTORY
+    if ctx.too_old(referral.date):
+        return f"not needed (older than {s.history_days} days)"
+    if (ctx.today - referral.date).days > s.thank_you_days:
+        return f"not needed (referral more than {s.thank_you_days} days ago)"
+    if referral.status in _ALREADY_ON:
+        return f"not needed (already {referral.status})"
+    return ""
 
 
 def _follow_up(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
@@ -136,16 +156,26 @@ def _follow_up(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
         day = referral.date + dt.timedelta(days=s.referral_follow_up_days)
         why = f"referral {iso(referral.date)} + {s.referral_follow_up_days} days"
     existing = ctx.record(row.key, FOLLOW_UP_PURPOSE)
-    if referral.status in _LOOP_CLOSED and existing is None:
-        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label,
-                      why_not=f"not needed (status {referral.status})")
+    # Done: a report-back at Reported back (or its draft sent), "check seen" at Seen.
+    # Nothing is moved or made any more; the row says where it ended.
+    received = referral.direction == "Received"
+    report_back = ctx.record(row.key, REPORT_BACK_PURPOSE)
+    if received and report_back is not None and report_back.status == "sent":
+        text = f"{label}: done (report-back sent on {report_back.date or 'an earlier day'})"
+        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not=text, shown=text)
+    if referral.status in (("Reported back",) if received else _SEEN):
+        text = f"{label}: done ({referral.status})"
+        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not=text, shown=text,
+                      retract=_ended(referral))
+    if referral.status in _LOOP_CLOSED:
+        text = f"{label}: not needed ({referral.status})"
+        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not=text, shown=text,
+                      retract=_ended(referral))
+    if ctx.is_history(day) and existing is None:
+        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not=HISTORY)
     if ctx.too_old(day) and existing is None:
         return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label,
                       why_not=f"not needed (older than {s.history_days} days)")
-    if referral.status in _LOOP_CLOSED and existing is not None:
-        # Keep what was made; do not move it any more.
-        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, why_not="done",
-                      retract=_ended(referral))
     description = (
         f"{'Received from' if referral.direction == 'Received' else 'Sent to'} "
         f"{partner.model.name}"
@@ -155,6 +185,16 @@ def _follow_up(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
     )
     planned, basis = ctx.schedule(row.key, FOLLOW_UP_PURPOSE, day)
     spec = ctx.all_day_event(row.key, FOLLOW_UP_PURPOSE, title, description, planned)
+    if existing is not None and existing.status == "active" and planned < ctx.today:
+        # Past its day and not done: late (flagged in the digest) until the horizon.
+        late = (ctx.today - planned).days
+        if late > s.history_days:
+            return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, spec, basis=basis,
+                          shown=f"{label} missed (was due {iso(planned)})",
+                          missed_since=planned + dt.timedelta(days=s.history_days + 1))
+        return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, spec, basis=basis,
+                      shown=f"{label} was due {iso(planned)}: late by {days(late)}",
+                      late=late)
     return Intent(row.key, FOLLOW_UP_PURPOSE, FOLLOW_UP, label, spec, basis=basis)
 
 
@@ -167,5 +207,13 @@ def _report_back(ctx: PlanContext, row: Row[ReferralRow], referral: ReferralRow,
     if referral.status != "Seen":
         return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label, why_not="",
                       retract=_ended(referral))
+    if ctx.record(row.key, REPORT_BACK_PURPOSE) is None:
+        # Seen long ago (before sheetsync, or past the horizon): too late to report back.
+        seen = referral.first_visit or referral.date
+        if ctx.is_history(seen):
+            return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label, why_not=HISTORY)
+        if ctx.too_old(seen):
+            return Intent(row.key, REPORT_BACK_PURPOSE, FOLLOW_UP, label,
+                          why_not=f"not needed (older than {ctx.settings.history_days} days)")
     return _partner_draft(ctx, row, referral, partner, REPORT_BACK_PURPOSE, FOLLOW_UP, label,
                           defaults.REPORT_BACK)

@@ -146,3 +146,78 @@ def edit_one_percent(n: int, today: dt.date) -> list[tuple[str, int, str, CellVa
         edits.append((schema.CHECKINS.name, sheet_row, "Treatment date",
                       today - dt.timedelta(days=i % 45 + 1)))
     return edits
+
+
+# ------------------------------------------------------------------ a register with history
+
+
+def history_register(today: dt.date, *, partners: int = 150, referrals: int = 2_000,
+                     checkins: int = 3_000, years: int = 3, seed: int = 15) -> Tables:
+    """A clinic's register kept by hand for ``years`` before sheetsync (issue 15): rows
+    spread over the whole time, statuses as they end up (old referrals long reported back
+    or closed, a few left at Seen), treatments up to a fortnight ahead. What a first sync
+    of it makes should be only what is current (REGISTER.md, "Adopting with history")."""
+    import random
+
+    rng = random.Random(seed)
+    span = 365 * years
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    partner_rows: list[dict[str, CellValue]] = []
+    for i in range(partners):
+        stage = _STAGES[i % len(_STAGES)]
+        # Active partners are in touch (most within their cycle, some overdue); partners
+        # left at other stages were mostly last contacted long ago.
+        contact = rng.randint(0, 150) if stage == "Active" else rng.randint(0, span)
+        row = _partner(i, today)
+        row.update({"Email": f"partner{i}@practice{i % 89}.example", "Stage": stage,
+                    "Last contact": ago(contact)})
+        if stage == "Prospect" and i > 0 and i % 2:
+            row["Introduced by"] = partner_name(i - 1)
+        partner_rows.append(row)
+
+    referral_rows: list[dict[str, CellValue]] = []
+    for i in range(referrals):
+        age = rng.randint(0, span)
+        date = ago(age)
+        if age > 60:
+            status = rng.choice(("Reported back", "Reported back", "Closed", "Closed",
+                                 "Declined", "Seen"))
+        elif age > 14:
+            status = rng.choice(("Booked", "Seen", "Seen", "Reported back", "Closed",
+                                 "Declined"))
+        else:
+            status = rng.choice(("New", "New", "Booked", "Booked", "Seen"))
+        row = _referral(i, partners, today)
+        row.update({"Date": date, "Status": status,
+                    "Partner": partner_name(rng.randrange(partners)),
+                    "Consent to share": "Yes" if rng.random() < 0.5 else "No"})
+        row.pop("First visit", None)
+        if status in ("Seen", "Reported back", "Closed"):
+            row["First visit"] = min(today, date + dt.timedelta(days=rng.randint(3, 20)))
+        if row["Direction"] not in ("Received", "Sent"):
+            row["Direction"] = "Received"
+        referral_rows.append(row)
+
+    checkin_rows: list[dict[str, CellValue]] = []
+    for i in range(checkins):
+        row = _checkin(i, today)
+        row["Treatment date"] = ago(rng.randint(-14, span))
+        checkin_rows.append(row)
+
+    rows: Mapping[str, list[dict[str, CellValue]]] = {
+        schema.PARTNERS.name: partner_rows,
+        schema.REFERRALS.name: referral_rows,
+        schema.CHECKINS.name: checkin_rows,
+    }
+    tables: Tables = {}
+    for title, header, body in register_tables(None):
+        data: list[list[CellValue]] = body
+        if title in rows:
+            data = [[r.get(h) for h in header] for r in rows[title]]
+        elif title == schema.SETTINGS.name:
+            data = [[k, SAMPLE_SETTINGS.get(str(k), v)] for k, v, *_ in body]
+        tables[title] = [list[CellValue](header), *data]
+    return tables

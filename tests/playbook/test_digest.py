@@ -93,14 +93,15 @@ def test_no_client_names_in_the_digest() -> None:
 
 
 def test_overdue_partners_and_follow_ups_this_week() -> None:
+    # Overdue 10 days: within the first sync's catch-up window, so an event is made.
     overdue = {**PARTNER, "Name": "Dr Omar Lee", "Email": "omar@lee.example",
-               "Last contact": TODAY - dt.timedelta(days=120)}
+               "Last contact": TODAY - dt.timedelta(days=100)}
     ws, _, box = digest_ws(partners=[PARTNER, overdue],
                            referrals=[referral(Direction="Sent",
                                                Date=TODAY - dt.timedelta(days=15))])
     sync(ws)
     body = digests(box)[KEY].body
-    due = TODAY - dt.timedelta(days=30)
+    due = TODAY - dt.timedelta(days=10)
     assert (f"Partners overdue for a check-in: 1\n  - Dr Omar Lee (P-0002): check-in due "
             f"since {due}") in body
     assert "check in, Dr Omar Lee (P-0002)" in body

@@ -81,8 +81,11 @@ def test_report_back_draft_when_seen() -> None:
 
 
 def test_no_consent_no_follow_up_no_report_back() -> None:
-    p = plan(partners=[PARTNER], referrals=[referral(Status="Seen")])["R-0001"]
+    p = plan(partners=[PARTNER], referrals=[referral(Status="Booked")])["R-0001"]
     assert set(specs(p)) == {"thank-you"}
+    # Already Seen when first synced: no thank-you either (REGISTER.md, windows).
+    p = plan(partners=[PARTNER], referrals=[referral(Status="Seen")])["R-0001"]
+    assert set(specs(p)) == set()
 
 
 def test_sent_referral_gets_check_seen_follow_up() -> None:
@@ -109,7 +112,8 @@ def nurturing(last: dt.date) -> dict[str, Any]:
 def test_nurture_week_1_plans_three_weekly_reminders_and_no_draft() -> None:
     p = plan(partners=[nurturing(TODAY - 2 * DAY)])["P-0001"]
     s = specs(p)
-    assert [s[f"nurture-{w}"].start for w in (1, 2, 3)] == [  # type: ignore[union-attr]
+    cycle = f"@{(TODAY - 2 * DAY).isoformat()}"  # one key per nurture cycle
+    assert [s[f"nurture-{w}{cycle}"].start for w in (1, 2, 3)] == [  # type: ignore[union-attr]
         TODAY + 5 * DAY, TODAY + 12 * DAY, TODAY + 19 * DAY]
     assert "meeting-request" not in s
     assert p.next_touch.startswith((TODAY + 5 * DAY).isoformat())
@@ -117,9 +121,9 @@ def test_nurture_week_1_plans_three_weekly_reminders_and_no_draft() -> None:
 
 def test_nurture_weeks_2_and_3_do_not_create_reminders_for_past_weeks() -> None:
     week2 = specs(plan(partners=[nurturing(TODAY - 9 * DAY)])["P-0001"])
-    assert set(week2) == {"nurture-2", "nurture-3"}
+    assert {p.split("@")[0] for p in week2} == {"nurture-2", "nurture-3"}
     week3 = specs(plan(partners=[nurturing(TODAY - 16 * DAY)])["P-0001"])
-    assert set(week3) == {"nurture-3"}
+    assert {p.split("@")[0] for p in week3} == {"nurture-3"}
 
 
 def test_nurture_week_4_makes_the_meeting_request_draft() -> None:
@@ -155,14 +159,14 @@ def test_active_partner_not_yet_due_has_next_touch_only() -> None:
 def test_overdue_partner_gets_event_today_and_is_flagged() -> None:
     partner = {**PARTNER, "Last contact": TODAY - 100 * DAY}
     p = plan(partners=[partner])["P-0001"]
-    event = specs(p)["stay-in-touch"]
+    event = specs(p)[f"touch@{(TODAY - 10 * DAY).isoformat()}"]
     assert isinstance(event, EventSpec) and event.start == TODAY
     assert p.next_touch.startswith(f"OVERDUE since {(TODAY - 10 * DAY).isoformat()}")
 
 
 def test_custom_cadence_and_sent_thank_you_counts_as_contact() -> None:
     partner = {**PARTNER, "Last contact": TODAY - 40 * DAY, "Check-in every (days)": 30}
-    assert "stay-in-touch" in specs(plan(partners=[partner])["P-0001"])
+    assert f"touch@{(TODAY - 10 * DAY).isoformat()}" in specs(plan(partners=[partner])["P-0001"])
     moved = plan(partners=[partner], contacts={"P-0001": TODAY - 5 * DAY})["P-0001"]
     assert specs(moved) == {}
     assert moved.next_touch.startswith((TODAY + 25 * DAY).isoformat())

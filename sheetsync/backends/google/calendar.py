@@ -83,8 +83,10 @@ def event_body(spec: EventSpec, namespace: str, *, for_patch: bool = False) -> d
     For inserts the unused half of start/end is left out; for patches it is sent as
     ``null`` so that an event moving between all-day and timed loses the other half.
     """
-    reminders = sorted({max(0, min(MAX_REMINDER_MINUTES, int(m)))
-                        for m in spec.reminders_minutes})[:MAX_REMINDERS]
+    # Google reminds only before an event's start: one after it (an all-day event's
+    # morning) cannot be set, and is left out rather than moved to midnight.
+    reminders = sorted({min(MAX_REMINDER_MINUTES, int(m))
+                        for m in spec.reminders_minutes if m >= 0})[:MAX_REMINDERS]
     private = {str(k): str(v) for k, v in spec.private}
     private[KEY_PROPERTY] = spec.key
     private[TAG] = namespace
@@ -104,6 +106,8 @@ def event_body(spec: EventSpec, namespace: str, *, for_patch: bool = False) -> d
         },
         "extendedProperties": {"private": private},
     }
+    if spec.transparent or for_patch:
+        body["transparency"] = "transparent" if spec.transparent else "opaque"
     if not for_patch:
         body["id"] = spec.event_id
     return body

@@ -235,8 +235,11 @@ class IcsCalendar:
             alarm = Alarm()
             alarm.add("ACTION", "DISPLAY")
             alarm.add("DESCRIPTION", spec.title or "Reminder")
-            alarm.add("TRIGGER", dt.timedelta(minutes=-max(0, int(minutes))))
+            # Negative: after the start (an all-day event's morning, e.g. PT9H).
+            alarm.add("TRIGGER", dt.timedelta(minutes=-int(minutes)))
             event.add_component(alarm)
+        if spec.transparent:  # free, not busy
+            event.add("TRANSP", "TRANSPARENT")
         return event
 
     def _now(self) -> dt.datetime:
