@@ -299,7 +299,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         for row_steps in steps.values():
             for step in row_steps:
                 if step.change is not None:
-                    kind = "event" if isinstance(step.change.spec, EventSpec) else "draft"
+                    kind = step.change.kind
                     counter = {"create": report.created, "retract": report.retracted}.get(
                         step.kind, report.updated)
                     counter[kind] += 1

@@ -20,7 +20,7 @@ def test_second_sync_changes_nothing() -> None:
     assert second.created == {} or sum(second.created.values()) == 0
     assert sum(second.updated.values()) == 0
     assert reg.writes == writes  # nothing written at all
-    assert cell(reg, "Referrals", 1, "Thank-you") == "ready in Drafts"
+    assert cell(reg, "Referrals", 1, "Thank-you") == f"ready in Drafts since {TODAY.isoformat()}"
     assert cell(reg, "Referrals", 1, "Sync status") == "OK"
 
 
@@ -95,7 +95,7 @@ def test_bad_rows_get_messages_and_good_rows_still_sync() -> None:
         "Needs attention: Partner 'Dr Smyth' is not in the Partners tab"
     assert cell(reg, "Partners", 2, "Sync status") == \
         "Needs attention: Email 'jane@' is not a valid address"
-    assert cell(reg, "Referrals", 2, "Thank-you") == "ready in Drafts"
+    assert cell(reg, "Referrals", 2, "Thank-you") == f"ready in Drafts since {TODAY.isoformat()}"
 
 
 def test_failed_service_reports_and_next_run_completes() -> None:

@@ -132,6 +132,9 @@ def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
     if upcoming:
         day, what = min(upcoming)
         plan.next_touch = f"{iso(day)}: {what}"
+    elif intent.spec is None and intent.why_not and not intent.why_not.startswith("!"):
+        # The sequence is over and its meeting request is not worth making: say why.
+        plan.next_touch = f"nurture weeks over; meeting request {intent.why_not}"
 
 
 def _stay_in_touch(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
@@ -234,6 +237,7 @@ def _introduction(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None
     if why:
         plan.intents.append(Intent(row.key, INTRODUCTION_PURPOSE, NEXT_TOUCH,
                                    f"Introduction via {introducer.model.name}", why_not=why))
+        plan.next_touch = f"introduction {why}"
         return
     values = {
         "introducer_salutation": salutation(introducer.model),

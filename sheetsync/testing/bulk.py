@@ -121,7 +121,11 @@ def bulk_register(n: int, today: dt.date) -> Tables:
         if title in rows:
             data = [[r.get(h) for h in header] for r in rows[title]]
         elif title == schema.SETTINGS.name:
-            data = [[k, SAMPLE_SETTINGS.get(str(k), v)] for k, v, *_ in body]
+            # A clinic that has used sheetsync for a year: its rows are current, not
+            # history (README, "Adopting a register with history").
+            acting = {"Acting since": (today - dt.timedelta(days=365)).isoformat()}
+            data = [[k, acting.get(str(k), SAMPLE_SETTINGS.get(str(k), v))]
+                    for k, v, *_ in body]
         tables[title] = [list[CellValue](header), *data]
     return tables
 

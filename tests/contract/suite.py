@@ -195,7 +195,7 @@ class BackendContract(LifecycleContract):
         skips planning (the suite's VERIFY plans it in full too, and must agree). Any
         change to its inputs, a person's edit, a sent draft or another day, plans again."""
         ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral(
-            **{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})],
+            **{"Consent to share": "Yes", "Status": "Booked", "First visit": TODAY})],
             checkins=[checkin(), checkin(Client="Bea Brown", **{"Client email": "bad@"})]))
         first = sync(ws)
         assert not first.steady and sum(first.created.values()) > 0

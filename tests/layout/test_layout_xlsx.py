@@ -132,7 +132,7 @@ def test_new_register_is_laid_out(tmp_path: Path) -> None:
         r.priority for _s, r in rules if r.formula == ["TRUE"])
     assert overdue.dxf.fill.fgColor.rgb.endswith("FFC7CE")
     assert any(r.formula == ['LEFT($L2,7)="sent on"'] for _s, r in _rules(wb["Referrals"]))
-    assert any(r.formula == ['LEFT($M2,15)="Needs attention"'] for _s, r in _rules(wb["Check-ins"]))
+    assert any(r.formula == ['LEFT($N2,15)="Needs attention"'] for _s, r in _rules(wb["Check-ins"]))
     assert wb["Partners"].column_dimensions["O"].width >= 40
     assert wb["Templates"].column_dimensions["C"].width >= 50
 
