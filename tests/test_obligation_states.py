@@ -28,7 +28,7 @@ def digest_body(ws: object, day: dt.date) -> str:
 def test_late_check_ins_stay_in_the_digest_until_done_and_missed_is_said_once() -> None:
     peel = {"Treatment": "Chemical peel", "Treatment date": MONDAY}  # due Thursday
     ws, register = memory(checkins=[checkin(**peel), checkin(Client="Bo Li", **peel)],
-                          settings={"Owner email": "owner@clinic.example",
+                          settings={"Weekly digest": "Yes",
                                     "Check-in missed after (days)": 10})
     bodies: dict[int, str] = {}
     for offset in range(0, 22):

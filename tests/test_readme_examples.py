@@ -50,8 +50,11 @@ def test_json_example_is_a_real_first_sync(tmp_path: Path,
     main(["sync", "--json", "--config", str(folder / "sheetsync.toml")])
     real = json.loads(capsys.readouterr().out)
     assert quoted.keys() == real.keys()
-    for key in quoted.keys() - {"today", "digest", "problems"}:
+    for key in quoted.keys() - {"today", "digest", "problems", "info"}:
         assert quoted[key] == real[key], key
+    date = re.compile(r"\d{4}-\d{2}-\d{2}")  # the first sync's day is in its info line
+    assert [date.sub("DATE", i) for i in quoted["info"]] == \
+        [date.sub("DATE", i) for i in real["info"]]
     assert re.fullmatch(r"digest-\d{4}-W\d\d/digest", quoted["digest"]["key"])
     assert {**quoted["digest"], "key": ""} == {**real["digest"], "key": ""}
     for problem in quoted["problems"]:  # the README shows the first of them

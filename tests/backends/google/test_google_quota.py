@@ -187,6 +187,6 @@ def test_a_rare_429_under_pacing_is_retried_after_its_retry_after() -> None:
     fake.faults.add(api="calendar", method="events.insert", status=429, times=3,
                     retry_after=0.3, reason="rateLimitExceeded", in_batch=True)
     report = run_sync(h.ws, clock=NOON_UTC)
-    assert report.failed == 0 and report.created["event"] == 57
+    assert report.failed == 0 and report.created["event"] == 76
     assert any(seconds >= 0.3 for seconds, _ in waits)
     assert not fake.faults.pending
