@@ -74,8 +74,8 @@ def test_first_sync_spends_each_api_quota_without_429s(api: str) -> None:
     elapsed = time.monotonic() - started
     assert report.failed == 0 and not report.left
     # (48 drafts: no thank-you for a Declined or Closed referral)
-    assert (report.created["event"], report.created["draft"]) == (57, 48)
-    assert len(h.live_events()) == 57 and len(h.live_drafts()) == 48
+    assert (report.created["event"], report.created["draft"]) == (76, 31)
+    assert len(h.live_events()) == 76 and len(h.live_drafts()) == 31
     assert dict(fake.quotas.exceeded) == {}, "the pacer ran ahead of the quota"
     spent = fake.quotas.spent[api]
     if api == "sheets":
@@ -171,8 +171,8 @@ def test_at_a_terminal_a_long_run_shows_a_bar_with_an_eta_from_the_quota() -> No
     with progress_line(tty):
         run_sync(h.ws, clock=NOON_UTC)
     shown = tty.getvalue()
-    assert re.search(r"\] \d+ of 105 events and drafts, about \d+ s left", shown)
-    assert "] 105 of 105 events and drafts" in shown
+    assert re.search(r"\] \d+ of 107 events and drafts, about \d+ s left", shown)
+    assert "] 105 of 107 events and drafts" in shown
     assert dict(fake.quotas.exceeded) == {}
 
 
