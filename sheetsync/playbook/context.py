@@ -110,6 +110,16 @@ class PlanContext:
         return day < self.history_line
 
     @cached_property
+    def touch_records(self) -> dict[str, list[ObjectRecord]]:
+        """Row key -> its stay-in-touch records of every cycle (one pass over the state)."""
+        found: dict[str, list[ObjectRecord]] = {}
+        for record in self.state.objects.values():
+            purpose = record.purpose
+            if purpose == "stay-in-touch" or purpose.startswith("touch@"):
+                found.setdefault(record.row_key, []).append(record)
+        return found
+
+    @cached_property
     def tracks_done(self) -> bool:
         """Staff can mark client check-ins done (the Check-ins tab has a Done column): only
         then can a check-in past its day be called late or missed."""

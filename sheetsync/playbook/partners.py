@@ -150,11 +150,12 @@ def _stay_in_touch(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> Non
     if ctx.today < due:
         plan.next_touch = f"{iso(due)}: check-in (every {every} days)"
         plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, "Check-in"))
-        if purpose != STAY_IN_TOUCH_PURPOSE:
-            # An event still ahead under the single key of earlier versions is cancelled:
-            # the contact it was for happened.
-            plan.intents.append(Intent(row.key, STAY_IN_TOUCH_PURPOSE, NEXT_TOUCH, "Check-in",
-                                       retract=f"contact on {iso(contact)}"))
+        # An earlier cycle's event still ahead is cancelled: the contact it was for
+        # happened (a past one stays in the calendar).
+        for old in ctx.touch_records.get(row.key, ()):
+            if old.purpose != purpose and old.kind == "event" and old.status == "active":
+                plan.intents.append(Intent(row.key, old.purpose, NEXT_TOUCH, "Check-in",
+                                           retract=f"contact on {iso(contact)}"))
         return
     if ctx.record(row.key, purpose) is None and ctx.is_history(due):
         # Overdue since before sheetsync started acting: flagged, but no event made (an

@@ -346,7 +346,9 @@ class BackendContract(LifecycleContract):
     def test_withdrawn_consent_deletes_the_report_back_and_cancels_its_event(
             self, harness: Harness) -> None:
         ws = harness.workspace(tables(partners=[PARTNER], referrals=[referral(
-            **{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY})]))
+            **{"Consent to share": "Yes", "Status": "Booked", "First visit": TODAY})]))
+        sync_on(ws, TODAY)  # (already Seen when first synced would get no thank-you)
+        harness.set_cell("Referrals", 2, "Status", "Seen")
         sync_on(ws, TODAY)
         assert {"R-0001/thank-you", "R-0001/report-back"} <= set(harness.live_drafts())
         assert "R-0001/follow-up" in harness.live_events()  # report back on TODAY + 2
@@ -370,8 +372,10 @@ class BackendContract(LifecycleContract):
     def test_a_deleted_row_takes_its_drafts_and_future_events_with_it(
             self, harness: Harness) -> None:
         ws = harness.workspace(tables(partners=[PARTNER], referrals=[
-            referral(**{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY}),
+            referral(**{"Consent to share": "Yes", "Status": "Booked", "First visit": TODAY}),
             referral(Client="Bo Brown")]))
+        sync_on(ws, TODAY)
+        harness.set_cell("Referrals", 2, "Status", "Seen")
         sync_on(ws, TODAY)
         sent = set(harness.live_drafts())
         assert {"R-0001/report-back", "R-0002/thank-you"} <= sent

@@ -36,17 +36,19 @@ def test_a_sent_thank_you_cancels_the_check_in_event_still_ahead() -> None:
     ws, reg = memory(partners=[partner], referrals=[referral()])
     sync_on(ws, TODAY, hour=8)
     calendar, box = ws.calendar, ws.mailbox
-    assert "P-0001/stay-in-touch" in calendar.live()  # type: ignore[attr-defined]
+    first = f"P-0001/touch@{(TODAY - dt.timedelta(days=10)).isoformat()}"  # one key a cycle
+    assert first in calendar.live()  # type: ignore[attr-defined]
     box.send("R-0001/thank-you", TODAY)  # type: ignore[attr-defined]
     report = sync_on(ws, TODAY, hour=15)  # the same day: the event is still ahead
-    assert "P-0001/stay-in-touch" not in calendar.live()  # type: ignore[attr-defined]
+    assert first not in calendar.live()  # type: ignore[attr-defined]
     assert report.retracted == {"event": 1}
     next_touch = str(reg.column("Partners", "Next touch")[0])
     assert next_touch.startswith((TODAY + dt.timedelta(days=90)).isoformat())
     # Next cycle: a new event is made when it falls due again.
     later = sync_on(ws, TODAY + dt.timedelta(days=91))
     assert later.created["event"] == 1
-    assert "P-0001/stay-in-touch" in calendar.live()  # type: ignore[attr-defined]
+    assert f"P-0001/touch@{(TODAY + dt.timedelta(days=90)).isoformat()}" in \
+        calendar.live()  # type: ignore[attr-defined]
 
 
 def test_a_past_event_stays_when_its_reason_goes() -> None:

@@ -36,8 +36,10 @@ ONE_BY_ONE = ("gmail.users.drafts.get", "calendar.events.get", "gmail.users.draf
 def test_what_retraction_and_the_edit_check_cost() -> None:
     h = GoogleHarness()
     ws = h.workspace(tables(partners=[PARTNER], referrals=[
-        referral(**{"Consent to share": "Yes", "Status": "Seen", "First visit": TODAY}),
+        referral(**{"Consent to share": "Yes", "Status": "Booked", "First visit": TODAY}),
         referral(Client="Bo Brown")]))
+    sync_on(ws, TODAY)  # (already Seen when first synced would get no thank-you)
+    h.set_cell("Referrals", 2, "Status", "Seen")
     sync_on(ws, TODAY)
 
     h.fake.reset_counters()
