@@ -487,6 +487,55 @@ class ListsNews(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Followed:
+    """A sent draft whose thread the tracker watches (REGISTER.md, "The tracker")."""
+
+    key: str
+    thread_id: str  # Gmail's thread id ("" for a mailbox that threads by headers)
+    message_id: str  # the draft's Message-ID header: a reply names it in References
+    to_email: str  # whom the draft was written to
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message in a followed thread after the sent draft, as its headers show it
+    (never its body: Gmail's metadata scope)."""
+
+    sender: str  # the From address, lower-case
+    at: dt.datetime  # when it arrived, time-zone aware: the core dates it in the clinic's
+    by_clinic: bool  # sent from the clinic's own mailbox (Gmail's SENT label; local sent/)
+    # A delivery failure report (from the mail system, or a multipart/report): the
+    # address it names as failed, lower-case; "" when this is not a bounce, "?" when the
+    # report does not say which address.
+    bounced: str = ""
+
+
+@dataclass(frozen=True)
+class ThreadNews:
+    """What a followed thread holds now: every message after the sent draft, oldest
+    first (the whole thread, not only what is new, so the core can tell again from
+    scratch). ``gone``: the owner deleted the thread; ``unknown``: it could not be read
+    this time (the core keeps what it knew)."""
+
+    key: str
+    messages: tuple[ThreadMessage, ...] = ()
+    gone: bool = False
+    unknown: bool = False
+
+
+@runtime_checkable
+class FollowsThreads(Protocol):
+    """A mailbox that can tell what became of sent drafts (the tracker): replies,
+    delivery failures and the clinic's own answers, from headers only. It returns news
+    only for the threads it read this run: one that keeps a history token
+    (``ListsNews``) reads only the threads that changed since it, and the core keeps
+    what it learnt before for the others. A full check (no token, or one too old) reads
+    them all."""
+
+    def follow(self, followed: Sequence[Followed]) -> dict[str, ThreadNews]: ...
+
+
 @runtime_checkable
 class SelfChecks(Protocol):
     """A register, calendar or mailbox that can check, without changing anything, that

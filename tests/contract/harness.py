@@ -60,6 +60,28 @@ class Harness(Protocol):
         """The text of the unsent draft with ``key``."""
         ...
 
+    # The tracker (REGISTER.md "The tracker"): what comes back into a sent draft's thread.
+    # ``at`` is an aware moment; the harness makes the message as the backend's mail
+    # would hold it (a Gmail message in the thread, an .eml in inbox/ or sent/).
+
+    def reply(self, key: str, sender: str, at: dt.datetime) -> None:
+        """``sender`` answers the sent draft ``key`` (In-Reply-To/References and the
+        subject "Re: ..." as mail programs set them)."""
+        ...
+
+    def clinic_answer(self, key: str, at: dt.datetime) -> None:
+        """The clinic's own mailbox writes again in the thread of ``key`` (sent mail)."""
+        ...
+
+    def bounce(self, key: str, at: dt.datetime) -> None:
+        """The mail system reports that the sent draft ``key`` could not be delivered to
+        its recipient (a delivery status notification naming the address)."""
+        ...
+
+    def delete_thread(self, key: str) -> None:
+        """The owner deletes the whole thread of the sent draft ``key``."""
+        ...
+
 
 def trimmed(rows: list[list[CellValue]]) -> list[list[str]]:
     out = []
