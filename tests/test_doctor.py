@@ -170,3 +170,16 @@ def test_a_tab_held_by_the_mass_change_guard_fails_the_dry_run(folder: Path) -> 
     wb.save(xlsx)
     code, text = doctor(folder)
     assert code == ExitCode.ROW_PROBLEMS and "reads as empty" in text
+
+
+def test_a_missing_inbox_is_said_not_held(folder: Path) -> None:
+    """inbox/ is optional input (issue 16): without it doctor says what is not seen, and
+    the sync goes ahead."""
+    code, text = doctor(folder)
+    assert "✓ Mailbox: can make drafts in drafts/ (drafts) and sent/ (sent); replies and " \
+        "bounces read from inbox/" in text
+    (folder / "inbox").rmdir()
+    code, text = doctor(folder)
+    assert code == ExitCode.OK, text
+    assert "there is no inbox/ folder, so replies and bounces are not seen" in text
+    assert "All good" in text

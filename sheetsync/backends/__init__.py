@@ -20,4 +20,5 @@ def open_workspace(config: Config) -> Workspace:
         config.resolve(local.calendar),
         config.resolve(local.drafts),
         config.resolve(local.sent),
+        inbox=config.resolve(local.inbox),
     )

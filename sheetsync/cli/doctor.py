@@ -132,9 +132,8 @@ def run_doctor(config_path: str | None, out: TextIO,
 
     def mailbox() -> str:
         ws: Workspace = state["ws"]
-        if isinstance(ws.mailbox, SelfChecks):
-            ws.mailbox.check()
-        return f"can make drafts in {ws.mailbox.describe()}"
+        checked = ws.mailbox.check() if isinstance(ws.mailbox, SelfChecks) else None
+        return f"can make drafts in {checked or ws.mailbox.describe()}"
 
     def dry_run() -> str:
         from sheetsync.cli.console import exit_code

@@ -31,6 +31,7 @@ class LocalConfig(BaseModel):
     calendar: Path = Path("calendar.ics")
     drafts: Path = Path("drafts")
     sent: Path = Path("sent")
+    inbox: Path = Path("inbox")  # replies and bounces saved as .eml (the tracker)
 
 
 # Google's per-minute quotas for a Cloud project created from May 2026 (README,

@@ -2,7 +2,7 @@
 
 A folder with ``sheetsync.toml`` (backend = local), ``register.xlsx`` holding every tab
 of REGISTER.md with the Treatments catalogue, default Templates and Settings filled in,
-and empty ``drafts/`` and ``sent/`` folders. ``--sample`` adds the demo register.
+and empty ``drafts/``, ``sent/`` and ``inbox/`` folders. ``--sample`` adds the demo register.
 
 Run on a folder that already has them, it makes only what is missing and never
 overwrites a file: an existing ``register.xlsx`` is laid out in place (missing tabs,
@@ -32,6 +32,7 @@ register = "register.xlsx"   # the register staff edit (Excel / LibreOffice)
 calendar = "calendar.ics"    # events, importable into Google/Apple/Outlook calendars
 drafts = "drafts"            # one .eml per draft: open, edit and send from your mail app
 sent = "sent"                # move a draft here once you have sent it
+inbox = "inbox"              # save replies and bounces here as .eml (drag them from your mail app)
 """
 
 
@@ -104,7 +105,7 @@ def init_local(folder: Path, *, sample: bool, today: dt.date) -> LocalInit:
     else:
         config.write_text(CONFIG_TEXT, encoding="utf-8")
         result.created.append(config)
-    for sub in ("drafts", "sent"):
+    for sub in ("drafts", "sent", "inbox"):
         path = folder / sub
         if path.is_dir():
             result.kept.append(path)

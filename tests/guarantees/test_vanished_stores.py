@@ -115,3 +115,16 @@ def test_cli_exits_4_with_what_to_do(tmp_path: Path,
     assert "--accept-changes" in err
     assert main(["sync", "--config", config, "--accept-changes"]) == ExitCode.ROW_PROBLEMS
     assert (folder / "calendar.ics").exists()
+
+
+def test_a_missing_inbox_folder_holds_nothing(tmp_path: Path) -> None:
+    """inbox/ is input a person fills, not a store sheetsync made things in: a workspace
+    without one (or one removed) syncs as before."""
+    folder = tmp_path / "ws"
+    init_local(folder, sample=True, today=dt.date.today())
+    assert (folder / "inbox").is_dir()
+    config = str(folder / "sheetsync.toml")
+    assert main(["sync", "--config", config]) == ExitCode.ROW_PROBLEMS
+    (folder / "inbox").rmdir()
+    assert main(["sync", "--config", config]) == ExitCode.ROW_PROBLEMS
+    assert not (folder / "inbox").exists()  # sheetsync never makes it behind your back

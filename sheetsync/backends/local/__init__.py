@@ -3,7 +3,8 @@
 - the register is an .xlsx workbook (``XlsxRegister``),
 - the calendar is one .ics file (``IcsCalendar``),
 - drafts are .eml files in a drafts folder; a person marks one as sent by moving it into
-  the sent folder (``EmlMailbox``).
+  the sent folder (``EmlMailbox``), and saves the replies and bounces that come back into
+  the inbox folder (``threads``).
 
 Nothing here needs a network or an account, which makes it the backend for trying
 sheetsync out, for tests, and for clinics that keep their register on a shared drive.
@@ -31,8 +32,10 @@ __all__ = [
 ]
 
 
-def open_local_workspace(register: Path, calendar: Path, drafts: Path, sent: Path) -> Workspace:
-    """The local backend for a register file, a calendar file and two mail folders.
+def open_local_workspace(register: Path, calendar: Path, drafts: Path, sent: Path, *,
+                         inbox: Path | None = None) -> Workspace:
+    """The local backend for a register file, a calendar file and the mail folders
+    (``inbox`` beside ``drafts`` unless given).
 
     The namespace (mixed into event ids and Message-IDs) is the workspace's own id, kept
     in the register (``workspace_id``), so it stays the same from run to run and from
@@ -43,6 +46,6 @@ def open_local_workspace(register: Path, calendar: Path, drafts: Path, sent: Pat
     return Workspace(
         register=XlsxRegister(register),
         calendar=IcsCalendar(Path(calendar)),
-        mailbox=EmlMailbox(Path(drafts), Path(sent)),
+        mailbox=EmlMailbox(Path(drafts), Path(sent), inbox_dir=inbox),
         namespace=namespace_of(register),
     )

@@ -20,6 +20,12 @@ else was edited by a person: it is never rewritten or deleted again. A draft who
 went (e.g. consent withdrawn) and that nobody edited is deleted from ``drafts/``.
 
 A file that was renamed on its way to ``sent/`` is still found by its Message-ID.
+
+**What came back (the tracker).** Replies and delivery reports that staff drop into
+``inbox/`` as .eml files, and the clinic's own later mail in ``sent/``, are told apart by
+their headers (``threads``): ``follow`` (``ports.FollowsThreads``) says what each sent
+draft's thread holds. ``inbox/`` is optional: without it, only the clinic's own mail is
+seen.
 """
 
 from __future__ import annotations
@@ -39,13 +45,16 @@ from sheetsync.core.ports import (
     Change,
     ChangeResult,
     DraftSpec,
+    Followed,
     Known,
     Observation,
     Presence,
+    ThreadNews,
 )
 
 from .checks import check_writable
 from .register import atomic_write
+from .threads import follow_folders
 
 Clock = Callable[[], dt.datetime]
 _MAX_STEM = 80
@@ -83,21 +92,33 @@ def draft_file_name(key: str) -> str:
 class EmlMailbox:
     """A ``Mailbox`` kept as .eml files in a drafts folder and a sent folder."""
 
-    def __init__(self, drafts_dir: Path, sent_dir: Path, *, clock: Clock = _local_now) -> None:
+    def __init__(self, drafts_dir: Path, sent_dir: Path, *, clock: Clock = _local_now,
+                 inbox_dir: Path | None = None) -> None:
         self.drafts_dir = Path(drafts_dir)
         self.sent_dir = Path(sent_dir)
+        # Beside drafts/ unless the configuration says where.
+        self.inbox_dir = Path(inbox_dir) if inbox_dir is not None else \
+            self.drafts_dir.parent / "inbox"
         self._clock = clock
+        self._notes: list[str] = []
 
     def describe(self) -> str:
         return f"{self.drafts_dir.name}/ (drafts) and {self.sent_dir.name}/ (sent)"
 
-    def check(self) -> None:
+    def check(self) -> str:
         """For ``sheetsync doctor`` (``ports.SelfChecks``), changing nothing: the drafts
-        folder can be written (or made), and the sent folder made if it is missing."""
+        folder can be written (or made), and the sent folder made if it is missing. A
+        missing ``inbox/`` holds nothing up: the answer says so."""
         check_writable(self.drafts_dir if self.drafts_dir.is_dir() else self.drafts_dir.parent,
                        f"write drafts into {self.drafts_dir.name}/")
         if not self.sent_dir.is_dir():
             check_writable(self.sent_dir.parent, f"make the folder {self.sent_dir.name}/")
+        inbox = self.inbox_dir.name
+        if not self.inbox_dir.is_dir():
+            return (f"{self.describe()}; there is no {inbox}/ folder, so replies and "
+                    f"bounces are not seen: make it beside {self.drafts_dir.name}/ and save "
+                    "replies there as .eml files")
+        return f"{self.describe()}; replies and bounces read from {inbox}/"
 
     def vanished(self) -> str:
         """``ports.KeptInFiles``: the drafts folder's name when it is gone."""
@@ -153,6 +174,18 @@ class EmlMailbox:
                 if message_id:
                     index.setdefault(message_id, path)
         return index
+
+    # ------------------------------------------------------------------------- follow
+
+    def follow(self, followed: Sequence[Followed]) -> dict[str, ThreadNews]:
+        """``ports.FollowsThreads``: each sent draft's thread, from ``inbox/`` and
+        ``sent/`` read once (``threads``). Files it could not read are in ``notes()``."""
+        news, self._notes = follow_folders(self.inbox_dir, self.sent_dir, followed)
+        return news
+
+    def notes(self) -> list[str]:
+        """What the last ``follow`` skipped, for the run's notes (one line per folder)."""
+        return list(self._notes)
 
     # -------------------------------------------------------------------------- apply
 
