@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from sheetsync import __version__
 from sheetsync.core import steady as steady_check
+from sheetsync.core import tracker
 from sheetsync.core.dashboard import (
     Dashboard,
     dashboard_title,
@@ -45,6 +46,7 @@ from sheetsync.core.ports import (
     ChangeResult,
     DashboardRegister,
     FindsSentCopies,
+    FollowsThreads,
     KeptInFiles,
     Known,
     ListsNews,
@@ -72,7 +74,7 @@ from sheetsync.core.register import ParsedRegister, parse_register
 from sheetsync.core.rows import TreatmentRow
 from sheetsync.core.schema import DATA_TABS, normalise_header
 from sheetsync.core.settings_guard import hold_drafts, hold_settings, identity_problem
-from sheetsync.core.state import IDENTITY_ROWS, LIVE_STATUSES, ObjectKind, SyncState
+from sheetsync.core.state import IDENTITY_ROWS, LIVE_STATUSES, ObjectKind, SyncState, ThreadSeen
 from sheetsync.core.status import column_texts, sync_status
 from sheetsync.core.steady import Overrides, SteadyRecord, plan_problems_of, register_digest
 from sheetsync.core.vanished import Vanished, hold_vanished
@@ -82,6 +84,7 @@ from sheetsync.playbook.dashboard import build_dashboard
 from sheetsync.playbook.defaults import DEFAULT_TREATMENTS
 from sheetsync.playbook.digest import digest_row_key, plan_digest, replaced_digests
 from sheetsync.playbook.template_check import template_notes
+from sheetsync.playbook.tracker import CLIENT_REPLIED
 from sheetsync.synclog import SYNC_LOG_TAB, log_entry, sync_log_rows
 
 log = logging.getLogger("sheetsync")
@@ -150,6 +153,9 @@ class SyncReport:
     # Events and drafts this run had no time left for (``sync --max-minutes``): what was
     # made is recorded, and the next run goes on with these.
     left: Counter[str] = field(default_factory=Counter)
+    # Clients whose reply waits for the clinic's answer, said once: the run that first
+    # writes it in their row ("Check-ins row 3 (C-0002): client replied on ...").
+    client_replies: list[str] = field(default_factory=list)
 
     @property
     def left_text(self) -> str:
@@ -188,6 +194,7 @@ class SyncReport:
             "write_refused": self.write_refused or None,
             "steady": self.steady,
             "left": {"events": self.left["event"], "drafts": self.left["draft"]},
+            "client_replies": self.client_replies,
             "digest": self.digest_json(),
             "problems": [
                 {"tab": r.tab, "row": r.row, "id": r.key, "problems": r.problems}
@@ -281,8 +288,11 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         workspace, parsed.state, watched, parsed.settings.mail_domain).items()}
     news = news_in(parsed.state, observations)
     state = absorb(parsed.state, news)
+    learnt = _follow(workspace, parsed, state, present, today)  # the tracker
+    state = tracker.absorb_threads(state, learnt)
     steady = _Steady(workspace, snapshot, stored, today, utc_today, gone)
-    if not (dry_run or second_pass or full or news or fresh) and steady.matches(parsed):
+    if not (dry_run or second_pass or full or news or learnt or fresh) \
+            and steady.matches(parsed):
         steady.report(report, parsed)
         report.steady = True
         if steady_check.VERIFY:
@@ -363,6 +373,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                             waiting={s.intent.row_key for rs in steps.values() for s in rs
                                      if s.intent.key in left})
     _fill_outcomes(report, parsed, plans, steps, failures)
+    report.client_replies = _client_replies(writes)
 
     changed_state = new_state.content_rows() != stored
     dashboard = _dashboard(workspace.register, snapshot, parsed, ctx, plans)
@@ -572,6 +583,31 @@ def _observe(workspace: Workspace, state: SyncState, present: set[str], mail_dom
     return seen
 
 
+def _follow(workspace: Workspace, parsed: ParsedRegister, state: SyncState,
+            present: set[str], today: dt.date) -> dict[str, ThreadSeen]:
+    """The tracker (``core.tracker``): ask a mailbox that follows threads about the sent
+    drafts worth following; what it tells that is new. A mailbox that cannot answer
+    this time changes nothing: what was learnt before stands."""
+    if not isinstance(workspace.mailbox, FollowsThreads):
+        return {}
+    settings = parsed.settings
+    cells = tracker.addresses(parsed)
+    wanted = tracker.followed(state, {key: cells.get(key, "") for key in present}, today,
+                              settings.follow_days,
+                              lambda key: message_id_for(workspace.namespace, key,
+                                                         settings.mail_domain))
+    if not wanted:
+        return {}
+    progress.info("Checking %d sent threads for replies", len(wanted))
+    try:
+        threads = workspace.mailbox.follow(wanted)
+    except Exception as exc:  # the rest of the run goes on; the next run asks again
+        log.warning("%s could not tell replies: %s", workspace.mailbox.describe(),
+                    type(exc).__name__)
+        return {}
+    return tracker.learn(state, threads, wanted, settings.owner_email, settings.zone)
+
+
 def _vanished(workspace: Workspace) -> list[Vanished]:
     """The calendar file or drafts folder, if it is gone (``ports.KeptInFiles``)."""
     stores: tuple[tuple[object, ObjectKind], ...] = ((workspace.calendar, "event"),
@@ -764,6 +800,13 @@ def _status_writes(parsed: ParsedRegister, plans: dict[str, RowPlan], state: Syn
             report.ids_assigned += 1
         _cell_writes(row, cmap, texts, writes, written)
     return writes
+
+
+def _client_replies(writes: Sequence[CellWrite]) -> list[str]:
+    """The rows this run first shows a client's reply waiting for an answer in (news,
+    once; ``playbook.tracker``). Row ID and dates only: never the client."""
+    return [f"{w.row.tab} row {w.row.number} ({w.row.key or w.row.assign_key}): {w.value}"
+            for w in writes if w.value.startswith(CLIENT_REPLIED)]
 
 
 def _cell_writes(row: Any, cmap: Any, texts: dict[str, str], writes: list[CellWrite],

@@ -62,10 +62,12 @@ def new_problem_rows(report: SyncReport) -> list[RowOutcome]:
 
 def needs_attention(report: SyncReport) -> bool:
     """Worth a cron mail: a new row problem, something that failed for good, a tab not
-    synced, a Settings/Templates note, or a write that was refused. Rows that already
+    synced, a Settings/Templates note, a write that was refused, or a client's reply
+    waiting for an answer (news: said by the run that first shows it). Rows that already
     showed their problem last run, and passing faults retried next run, are not news."""
     return bool(new_problem_rows(report) or report.failed > report.retry_later
-                or report.tab_problems or report.notes or report.write_refused)
+                or report.tab_problems or report.notes or report.write_refused
+                or report.client_replies)
 
 
 def attention_lines(report: SyncReport) -> list[str]:
@@ -74,6 +76,7 @@ def attention_lines(report: SyncReport) -> list[str]:
         lines.append(f"! {report.write_refused}")
     if report.failed:
         lines.append(f"! {report.failed} change(s) not made; the next sync tries again")
+    lines += [f"> {line}" for line in report.client_replies]
     rows = new_problem_rows(report)
     for row in rows[:50]:
         text = "; ".join(safe_problem(_kind_of(row.tab), p) for p in row.problems)

@@ -68,6 +68,8 @@ def print_summary(report: SyncReport, source: str, out: TextIO) -> None:
         out.write(f"  ! {line}\n")
     for line in report.info:
         out.write(f"  i {line}\n")
+    for line in report.client_replies:  # a client waits for an answer (news, once)
+        out.write(f"  > {line}\n")
     if report.write_refused:
         out.write(f"  ! {report.write_refused}\n")
     problem_rows = [r for r in report.rows if r.problems]

@@ -509,6 +509,9 @@ class ThreadMessage:
     # address it names as failed, lower-case; "" when this is not a bounce, "?" when the
     # report does not say which address.
     bounced: str = ""
+    # An automatic answer (an ``Auto-Submitted: auto-replied`` header, e.g. an
+    # out-of-office): not a reply by a person.
+    auto: bool = False
 
 
 @dataclass(frozen=True)

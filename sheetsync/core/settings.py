@@ -46,6 +46,10 @@ class ClinicSettings(BaseModel):
     missed_after_days: int = 7
     partner_window_days: int = 365
     nudge_days: int = 14
+    # The tracker (REGISTER.md): how long a sent draft's thread is watched for replies
+    # and bounces, and how soon a client's reply should be answered.
+    follow_days: int = 30
+    answer_days: int = 2
     # Weekdays the clinic is open (Monday = 0): events fall on these.
     open_days: tuple[int, ...] = (0, 1, 2, 3, 4)
 
@@ -142,6 +146,8 @@ _DAY_KEYS = {
     "checkinmissedafterdays": "missed_after_days",
     "partnerdraftswithindays": "partner_window_days",
     "nudgeaftermeetingrequestdays": "nudge_days",
+    "watchrepliesfordays": "follow_days",
+    "answerclientswithindays": "answer_days",
 }
 _TEXT_KEYS = {
     "clinicname": "clinic_name",

@@ -25,6 +25,9 @@ STEADY = "#steady"
 SETTINGS_SEEN = "#settings"
 NEWS = "#news"  # #news | calendar | token: where the next run's "what changed" starts
 ACTING_SINCE = "#acting since"
+# #thread | key | replied | waiting | bounced | address print | gone: what the tracker
+# learnt of a sent draft's thread (``core.tracker``)
+THREAD = "#thread"
 # Characters per cell, for the longest cells the state has: under Google's limit of
 # 50,000 characters and Excel's of 32,767 (the local workbook cuts longer text).
 MAX_STATE_CELL = 30_000
@@ -106,6 +109,23 @@ class SettingsSeen:
 
 
 @dataclass(frozen=True)
+class ThreadSeen:
+    """What the tracker learnt of a sent draft's thread (``core.tracker``), kept so that
+    a thread not read this run keeps its findings. Dates are ISO days in the clinic's
+    time zone: ``replied``, the first reply by someone else; ``waiting``, the first
+    reply the clinic has not answered since ("" when none); ``bounced``, the day the
+    delivery failed, and ``address``, a keyed print of the address that failed (never
+    the address); ``gone``: the owner deleted the thread, it is not followed any more."""
+
+    key: str
+    replied: str = ""
+    waiting: str = ""
+    bounced: str = ""
+    address: str = ""
+    gone: bool = False
+
+
+@dataclass(frozen=True)
 class NewRowKey:
     """An ID given to a new row in a run that also made its events or drafts.
 
@@ -151,6 +171,8 @@ class SyncState:
     # The day sheetsync started acting on this register (ISO date), set by the first real
     # sync: rows dated before it, less the catch-up window, are history (REGISTER.md).
     acting_since: str = ""
+    # Sent draft key -> what the tracker learnt of its thread (``core.tracker``).
+    threads: dict[str, ThreadSeen] = field(default_factory=dict)
 
     def records_for(self, row_key: str) -> list[ObjectRecord]:
         prefix = row_key + "/"
@@ -167,7 +189,7 @@ class SyncState:
                          self.write_token, dict(self.tabs), dict(self.new_rows), self.steady,
                          dict(self.identities), self.identity_key,
                          settings=self.settings, news=dict(self.news),
-                         acting_since=self.acting_since)
+                         acting_since=self.acting_since, threads=dict(self.threads))
 
     # ------------------------------------------------------------------ serialisation
 
@@ -210,6 +232,10 @@ class SyncState:
             written = f"{_NAMES_CLIENT} {r.written}".strip() if r.names_client else r.written
             rows.append([r.key, r.kind, r.remote_id, r.thread_id, r.hash, r.status, r.date,
                          r.basis, written])
+        for key in sorted(self.threads):
+            t = self.threads[key]
+            rows.append([THREAD, t.key, t.replied, t.waiting, t.bounced, t.address,
+                         "gone" if t.gone else "", "", ""])
         # After the objects: a row more of prints shifts only the few rows after it (the
         # Google write rewrites the rows that differ by position).
         return _padded(rows + self.identity_rows())
@@ -261,6 +287,10 @@ class SyncState:
             elif key == NEWS:
                 if cells[1] and cells[2]:
                     state.news[cells[1]] = cells[2]
+            elif key == THREAD:
+                if cells[1]:
+                    state.threads[cells[1]] = ThreadSeen(cells[1], cells[2], cells[3],
+                                                         cells[4], cells[5], cells[6] == "gone")
             elif key == IDENTITY_KEY:
                 state.identity_key = cells[1]
             elif key == IDENTITIES:

@@ -7,6 +7,7 @@ from sheetsync.playbook.checkins import plan_checkin
 from sheetsync.playbook.context import PlanContext
 from sheetsync.playbook.partners import plan_partner
 from sheetsync.playbook.referrals import plan_referral
+from sheetsync.playbook.tracker import track
 
 __all__ = ["PlanContext", "plan_register"]
 
@@ -24,4 +25,6 @@ def plan_register(ctx: PlanContext) -> dict[str, RowPlan]:
     for checkin in register.checkins:
         if checkin.ok:
             plans[checkin.key] = plan_checkin(ctx, checkin)
+    if ctx.state.threads:  # replies and bounces (the tracker)
+        track(ctx, plans)
     return plans

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from sheetsync.core import tracker
 from sheetsync.core.fields import shown
 from sheetsync.core.ids import event_id, object_key
 from sheetsync.core.messages import message_id_for, one_line
@@ -118,6 +119,22 @@ class PlanContext:
             if purpose == "stay-in-touch" or purpose.startswith("touch@"):
                 found.setdefault(record.row_key, []).append(record)
         return found
+
+    # ----------------------------------------------------------------- the tracker
+
+    @cached_property
+    def partner_replies(self) -> dict[str, dt.date]:
+        """Partner key -> the day of their latest reply to a sheetsync draft (a contact;
+        ``core.tracker``)."""
+        return tracker.partner_replies(self.state)
+
+    @cached_property
+    def bounces(self) -> dict[str, tuple[str, dt.date]]:
+        """Row key -> (print of the address that bounced, the day) (``core.tracker``)."""
+        return tracker.bounced_addresses(self.state)
+
+    def address_print(self, address: str) -> str:
+        return tracker.address_print(self.state.identity_key, address)
 
     @cached_property
     def tracks_done(self) -> bool:

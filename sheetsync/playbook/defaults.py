@@ -412,6 +412,12 @@ DEFAULT_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("Nudge after meeting request (days)", "14",
      "A partner left at 'Meeting requested' this long without a reply gets one nudge "
      "reminder."),
+    ("Watch replies for (days)", "30",
+     "A sent draft's thread is watched this long for replies and bounces (longer while a "
+     "client waits for an answer)."),
+    ("Answer clients within (days)", "2",
+     "A client who replied to an email should have the clinic's answer within this many "
+     "days: the row and the weekly digest say by when."),
 )
 
 # ------------------------------------------------------------------------ rows for tabs

@@ -30,6 +30,7 @@ from sheetsync.playbook.checkins import CHECK_IN_PURPOSE
 from sheetsync.playbook.context import PlanContext, initials, iso, problem_for
 from sheetsync.playbook.partners import last_contact
 from sheetsync.playbook.referrals import FOLLOW_UP_PURPOSE, THANK_YOU_PURPOSE
+from sheetsync.playbook.tracker import clients_waiting
 
 DIGEST_PURPOSE = "digest"
 DIGEST_LABEL = "Weekly digest"
@@ -107,6 +108,7 @@ def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
     monday = week_start(ctx.today)
     sunday = monday + dt.timedelta(days=6)
     sections = [
+        _clients_waiting(ctx),  # first: the seeds ask clinics to answer within 48 hours
         _referrals(ctx, monday, sunday),
         _drafts_waiting(ctx, plans),
         _overdue_partners(ctx),
@@ -115,6 +117,24 @@ def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
         _problems(ctx, plans),
     ]
     return "\n\n".join(s for s in sections if s)
+
+
+def _clients_waiting(ctx: PlanContext) -> str:
+    """Clients who replied to an email and wait for the clinic's answer (the tracker),
+    the longest waiting first; nothing when none."""
+    waiting = clients_waiting(ctx)
+    if not waiting:
+        return ""
+    rows = {row.key: row for row in ctx.register.checkins}
+    lines = [f"Clients waiting for your answer: {len(waiting)}"]
+    items = []
+    for item in waiting:
+        row = rows[item.row_key]
+        who = f" {initials(row.model.client)}" if row.model is not None else ""
+        late = " (overdue)" if ctx.today > item.answer_by else ""
+        items.append(f"  - {item.row_key}{who} replied on {iso(item.replied)}: answer by "
+                     f"{iso(item.answer_by)}{late}")
+    return "\n".join(lines + _capped(items))
 
 
 def _referrals(ctx: PlanContext, monday: dt.date, sunday: dt.date) -> str:

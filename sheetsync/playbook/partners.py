@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sheetsync.core.plan import kind_of
 from sheetsync.core.register import Row
 from sheetsync.core.rows import PartnerRow
 from sheetsync.core.schema import NEXT_TOUCH
@@ -59,14 +60,25 @@ def _cycle(ctx: PlanContext, row_key: str, cycle: str, legacy: str, legacy_day: 
     return cycle
 
 
-def last_contact(ctx: PlanContext, row: Row[PartnerRow]) -> dt.date | None:
-    """Last contact, moved on by any draft to this partner that the owner sent since."""
+def last_contact(ctx: PlanContext, row: Row[PartnerRow], replies: bool = True
+                 ) -> dt.date | None:
+    """Last contact, moved on by any draft to this partner that the owner sent since,
+    and (``replies``) by their reply to one (the tracker, ``core.tracker``)."""
     assert row.model is not None
-    sent = ctx.partner_contacts.get(row.key)
-    typed = row.model.last_contact
-    if typed and sent:
-        return max(typed, sent)
-    return typed or sent
+    days = [d for d in (row.model.last_contact, ctx.partner_contacts.get(row.key),
+                        ctx.partner_replies.get(row.key) if replies else None) if d]
+    return max(days) if days else None
+
+
+def _replied_since(ctx: PlanContext, row: Row[PartnerRow], since: dt.date) -> dt.date | None:
+    """The day the partner replied to a sheetsync draft on or after ``since``, if so."""
+    replied = ctx.partner_replies.get(row.key)
+    return replied if replied is not None and replied >= since else None
+
+
+def _suggest_active(replied: dt.date, what: str) -> str:
+    """Next touch after a reply: sheetsync never sets Stage (a staff cell) itself."""
+    return f"replied on {iso(replied)}: {what}; set Stage to Active"
 
 
 def plan_partner(ctx: PlanContext, row: Row[PartnerRow]) -> RowPlan:
@@ -88,10 +100,15 @@ def plan_partner(ctx: PlanContext, row: Row[PartnerRow]) -> RowPlan:
 
 def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
     assert row.model is not None
-    contact = last_contact(ctx, row)
+    # A reply starts no new sequence: it ends this one (below).
+    contact = last_contact(ctx, row, replies=False)
     if contact is None:
         plan.problems.append("Last contact is empty: add the date you last spoke to "
                              f"{row.model.name} so sheetsync can plan the nurture weeks")
+        return
+    replied = _replied_since(ctx, row, contact)
+    if replied is not None:
+        _nurture_answered(ctx, row, plan, contact, replied)
         return
     upcoming: list[tuple[dt.date, str]] = []
     for week in range(1, NURTURE_WEEKS + 1):
@@ -135,6 +152,23 @@ def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
     elif intent.spec is None and intent.why_not and not intent.why_not.startswith("!"):
         # The sequence is over and its meeting request is not worth making: say why.
         plan.next_touch = f"nurture weeks over; meeting request {intent.why_not}"
+
+
+def _nurture_answered(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan,
+                      contact: dt.date, replied: dt.date) -> None:
+    """The partner replied during the nurture weeks: the sequence ends. Value reminders
+    still ahead are cancelled, an unsent meeting request is withdrawn (none is made),
+    and Next touch suggests the Stage to set."""
+    why = f"partner replied on {iso(replied)}"
+    for record in ctx.state.records_for(row.key):  # this cycle's and earlier ones'
+        if kind_of(record.purpose) == "nurture":
+            plan.intents.append(Intent(row.key, record.purpose, NEXT_TOUCH, "Offer value",
+                                       retract=why))
+    meeting = ctx.record(row.key, MEETING_PURPOSE)
+    if meeting is not None:
+        plan.intents.append(Intent(row.key, MEETING_PURPOSE, NEXT_TOUCH, "Meeting request",
+                                   retract=why if meeting.status == "active" else ""))
+    plan.next_touch = _suggest_active(replied, "nurture ended")
 
 
 def _stay_in_touch(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
@@ -192,7 +226,7 @@ def _nudge(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
     the meeting-request draft was sent)."""
     assert row.model is not None
     waiting = "meeting requested: waiting for their reply"
-    asked = last_contact(ctx, row)
+    asked = last_contact(ctx, row, replies=False)  # a reply answers it, asks nothing
     if asked is None:
         plan.next_touch = waiting
         return
@@ -200,6 +234,14 @@ def _nudge(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
     due = asked + dt.timedelta(days=days)
     purpose = nudge_purpose(asked)
     label = "Nudge"
+    replied = _replied_since(ctx, row, asked)
+    if replied is not None:
+        # Answered: no nudge (one still ahead is cancelled).
+        why = f"partner replied on {iso(replied)}"
+        plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, label,
+                                   why_not=f"not needed ({why})", retract=why))
+        plan.next_touch = _suggest_active(replied, "meeting request answered")
+        return
     if ctx.today < due:
         plan.next_touch = f"{waiting} (nudge on {iso(due)} if none)"
         plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, label))

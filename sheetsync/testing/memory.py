@@ -24,6 +24,7 @@ from sheetsync.core.ports import (
     ChangeResult,
     DraftSpec,
     EventSpec,
+    Followed,
     Known,
     Observation,
     Presence,
@@ -31,6 +32,8 @@ from sheetsync.core.ports import (
     RawTab,
     RegisterSnapshot,
     SkippedWrite,
+    ThreadMessage,
+    ThreadNews,
     Workspace,
     WriteReport,
     spec_stamp,
@@ -290,8 +293,54 @@ class MemoryCalendar(_MemoryStore):
 
 
 class MemoryMailbox(_MemoryStore):
+    """Drafts, and the threads of the sent ones (``ports.FollowsThreads``): what came
+    back into each, by the draft's key. Every ``follow`` reads every thread it is asked
+    about (a full check, as the local inbox does)."""
+
     def __init__(self) -> None:
         super().__init__("mailbox")
+        self.threads: dict[str, list[ThreadMessage]] = {}
+        self.threads_gone: set[str] = set()
+        self.followed: list[list[str]] = []  # the keys asked about, run by run
+
+    def follow(self, followed: Sequence[Followed]) -> dict[str, ThreadNews]:
+        self.calls.append("follow")
+        self.followed.append([f.key for f in followed])
+        news: dict[str, ThreadNews] = {}
+        for item in followed:
+            stored = self.items.get(item.key)
+            if item.key in self.threads_gone:
+                news[item.key] = ThreadNews(item.key, gone=True)
+            elif stored is not None and stored.sent_on is not None:
+                messages = sorted(self.threads.get(item.key, []), key=lambda m: m.at)
+                news[item.key] = ThreadNews(item.key, tuple(messages))
+        return news
+
+    # --- what comes back into a sent draft's thread -------------------------------------
+
+    def _sent(self, key: str) -> DraftSpec:
+        stored = self.items[key]
+        assert stored.sent_on is not None and isinstance(stored.spec, DraftSpec), key
+        return stored.spec
+
+    def reply(self, key: str, sender: str, at: dt.datetime, auto: bool = False) -> None:
+        self._sent(key)
+        self.threads.setdefault(key, []).append(
+            ThreadMessage(sender.strip().lower(), at, by_clinic=False, auto=auto))
+
+    def clinic_answer(self, key: str, at: dt.datetime) -> None:
+        spec = self._sent(key)
+        self.threads.setdefault(key, []).append(
+            ThreadMessage(spec.sender_email.lower(), at, by_clinic=True))
+
+    def bounce(self, key: str, at: dt.datetime) -> None:
+        spec = self._sent(key)
+        self.threads.setdefault(key, []).append(
+            ThreadMessage("mailer-daemon@memory.invalid", at, by_clinic=False,
+                          bounced=spec.to_email.strip().lower()))
+
+    def delete_thread(self, key: str) -> None:
+        self.threads_gone.add(key)
 
 
 def memory_workspace(register: MemoryRegister | None = None) -> Workspace:

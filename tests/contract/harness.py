@@ -61,6 +61,8 @@ class Harness(Protocol):
         ...
 
     # The tracker (REGISTER.md "The tracker"): what comes back into a sent draft's thread.
+    # A harness whose mailbox follows threads says so with ``tracks_threads = True``
+    # (the suite's tracker tests run only then; every backend's does, in the end).
     # ``at`` is an aware moment; the harness makes the message as the backend's mail
     # would hold it (a Gmail message in the thread, an .eml in inbox/ or sent/).
 
@@ -98,6 +100,7 @@ def trimmed(rows: list[list[CellValue]]) -> list[list[str]]:
 
 class MemoryHarness:
     name = "memory"
+    tracks_threads = True  # its mailbox follows threads (ports.FollowsThreads)
 
     def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
         self.register = MemoryRegister({k: [list(r) for r in v] for k, v in tables.items()})
@@ -159,3 +162,15 @@ class MemoryHarness:
 
     def draft_body(self, key: str) -> str:
         return str(self.ws.mailbox.live()[key].body)  # type: ignore[attr-defined]
+
+    def reply(self, key: str, sender: str, at: dt.datetime) -> None:
+        self.ws.mailbox.reply(key, sender, at)  # type: ignore[attr-defined]
+
+    def clinic_answer(self, key: str, at: dt.datetime) -> None:
+        self.ws.mailbox.clinic_answer(key, at)  # type: ignore[attr-defined]
+
+    def bounce(self, key: str, at: dt.datetime) -> None:
+        self.ws.mailbox.bounce(key, at)  # type: ignore[attr-defined]
+
+    def delete_thread(self, key: str) -> None:
+        self.ws.mailbox.delete_thread(key)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from sheetsync.engine import run_sync
 
 from .harness import Harness
 from .lifecycle import LifecycleContract
+from .tracker import TrackerContract
 
 
 def sync(ws: Any, **kw: Any) -> Any:
@@ -60,7 +61,7 @@ def refused_whole(report: Any, harness: Harness, title: str, person_saw: list[li
     return False
 
 
-class BackendContract(LifecycleContract):
+class BackendContract(LifecycleContract, TrackerContract):
     harness: Harness
 
     # ----------------------------------------------------------------- register
