@@ -155,3 +155,27 @@ def test_calendar_batch_above_1000_parts_is_refused(fake: FakeGoogle) -> None:
                             "Authorization": "Bearer t"}, body.encode())
     assert response.status == 400
     assert b"maximum is 1000" in response.body
+
+
+@pytest.mark.parametrize("extra", [
+    {"privateExtendedProperty": "row=P1"}, {"sharedExtendedProperty": "row=P1"},
+    {"q": "Webster"}, {"iCalUID": "evt00001@google.com"}, {"orderBy": "updated"},
+    {"timeMin": "2026-01-01T00:00:00Z"}, {"timeMax": "2026-02-01T00:00:00Z"},
+    {"updatedMin": "2026-01-01T00:00:00Z"}, {"showDeleted": False}])
+def test_sync_token_refuses_the_filters_google_refuses_beside_it(
+        calendar: Any, extra: dict[str, Any]) -> None:
+    """calendar.v3 events.list, syncToken: "There are several query parameters that
+    cannot be specified together with nextSyncToken ... iCalUID, orderBy,
+    privateExtendedProperty, q, sharedExtendedProperty, timeMin, timeMax, updatedMin",
+    and "it is not allowed to set showDeleted to False" (a 400, not a quiet answer)."""
+    events = calendar.events()
+    events.insert(calendarId="primary", body=event_body(
+        "evt00001", extendedProperties={"private": {"row": "P1"}})).execute()
+    token = events.list(calendarId="primary").execute()["nextSyncToken"]
+    assert events.list(calendarId="primary", syncToken=token, showDeleted=True,
+                       maxResults=10).execute()["items"] == []  # allowed beside it
+    with pytest.raises(HttpError) as refused:
+        events.list(calendarId="primary", syncToken=token, **extra).execute()
+    assert refused.value.status_code == 400
+    assert refused.value.error_details[0]["reason"] == "invalid"
+    assert "syncToken" in str(refused.value)

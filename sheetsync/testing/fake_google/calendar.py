@@ -287,6 +287,13 @@ class CalendarService(Service):
         events = list(cal.events.values())
         sync = params.get("syncToken")
         if sync is not None:
+            clash = [k for k in _NOT_WITH_SYNC_TOKEN if params.get(k) not in (None, [], "")]
+            if clash or params.get("showDeleted") is False:
+                # The discovery document (events.list, syncToken): these "cannot be
+                # specified together with nextSyncToken", and showDeleted may not be False.
+                names = ", ".join(clash or ["showDeleted=false"])
+                raise bad_request(f"Invalid combination of parameters: syncToken cannot be "
+                                  f"used with {names}.", reason="invalid")
             if not str(sync).startswith("sync-"):
                 raise ApiError(410, "Sync token is no longer valid, a full sync is required.",
                                reason="fullSyncRequired")
@@ -330,6 +337,11 @@ class CalendarService(Service):
         out["items"] = [_bare(e.resource) if bare and e.cancelled else copy.deepcopy(e.resource)
                         for e in page]
         return out
+
+
+# events.list parameters Google refuses beside a syncToken (calendar.v3 discovery doc).
+_NOT_WITH_SYNC_TOKEN = ("iCalUID", "orderBy", "privateExtendedProperty", "q",
+                        "sharedExtendedProperty", "timeMin", "timeMax", "updatedMin")
 
 
 def _matches(res: dict[str, Any], params: dict[str, Any], cal: Calendar) -> bool:

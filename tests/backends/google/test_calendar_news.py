@@ -93,3 +93,26 @@ def test_an_expired_token_on_an_unchanged_run_still_concludes_nothing_wrong() ->
     report, _ = _run(h, ws)
     assert report.created["event"] == 0 and report.failed == 0
     assert h.live_events() == events
+
+
+def test_sheetsync_never_sends_a_filter_beside_a_sync_token() -> None:
+    """Google answers 400 to ``privateExtendedProperty`` (or any filter it names) beside a
+    ``syncToken``, and so does the fake: sheetsync's news listing asks for every changed
+    event of the calendar, its full listing filters by its tag without a token."""
+    h, ws = _register(20)
+    h.fake.reset_counters()
+    run_sync(ws, clock=NOON_UTC)  # no token yet: a tagged full listing
+    key = next(iter(h.live_events()))
+    h.delete_event(key)
+    run_sync(ws, clock=NOON_UTC)  # the news since the token
+    h.fake.calendar.expire_sync_tokens()
+    report = run_sync(ws, clock=NOON_UTC)  # 410, then a full listing
+    assert report.failed == 0 and not report.tab_problems
+    lists = [r for r in h.fake.log if r.method_id == "calendar.events.list"]
+    with_token = [r for r in lists if "syncToken" in r.query]
+    assert with_token and any("privateExtendedProperty" in r.query for r in lists)
+    for listing in with_token:
+        assert not set(listing.query) & {"privateExtendedProperty", "sharedExtendedProperty",
+                                         "q", "iCalUID", "orderBy", "timeMin", "timeMax",
+                                         "updatedMin"}, listing.query
+        assert listing.query.get("showDeleted") == ["true"]
