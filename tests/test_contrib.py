@@ -37,6 +37,9 @@ def test_services_run_real_commands(name: str) -> None:
         parse_every(args.every)
         assert "RuntimeMaxSec" in service and service["KillSignal"] == "SIGTERM"
         assert service["RestartPreventExitStatus"] == "2"
+        # The run in progress, capped by --max-minutes, ends before SIGKILL.
+        assert args.max_minutes is not None
+        assert int(service["TimeoutStopSec"].removesuffix("min")) > args.max_minutes
     else:
         assert service["Type"] == "oneshot" and "TimeoutStartSec" in service
         assert service["SuccessExitStatus"].split() == ["1", "3"]
@@ -63,7 +66,7 @@ def test_the_watch_example_for_several_locations_is_real() -> None:
     example = next(line.lstrip("# ").strip() for line in text.splitlines()
                    if line.startswith("#") and "ExecStart=" in line and "--config" in line)
     args = build_parser().parse_args(sheetsync_args(example.removeprefix("ExecStart=")))
-    assert args.command == "watch" and len(args.config) == 2
+    assert args.command == "watch" and len(args.config) == 2 and args.max_minutes == 8
 
 
 def test_crontab_lines_are_capped_locked_and_real() -> None:

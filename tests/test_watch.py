@@ -170,3 +170,40 @@ def test_cli_refuses_a_bare_number(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["watch", "--every", "15"]) == ExitCode.CONFIG
     err = capsys.readouterr().err
     assert "15m" in err and "Traceback" not in err
+
+
+def test_watch_max_minutes_caps_each_run_of_every_location(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``watch --max-minutes N`` hands the cap to every run (each location's, with several
+    --config), as ``sync --max-minutes`` does: a big first sync stops in time, records
+    what it made, and the next cycle goes on, so one location never holds the others."""
+    import sheetsync.cli.main as cli
+    import sheetsync.cli.watch as watch
+
+    caps: list[tuple[str | None, float | None]] = []
+
+    def fake_sync(config: str | None, **kwargs: object) -> int:
+        caps.append((config, kwargs.get("max_minutes")))  # type: ignore[arg-type]
+        return 0
+
+    def two_cycles(every_text: str, run_once: Callable[[], int], log: object = None) -> int:
+        return max(run_once(), run_once())
+
+    monkeypatch.setattr(cli, "_sync", fake_sync)
+    monkeypatch.setattr(watch, "run_watch", two_cycles)
+    assert main(["watch", "--max-minutes", "8", "--config", "a.toml"]) == 0
+    assert caps == [("a.toml", 8.0)] * 2
+    caps.clear()
+    assert main(["watch", "--max-minutes", "8", "--config", "north.toml",
+                 "--config", "south.toml"]) == 0
+    assert caps == [("north.toml", 8.0), ("south.toml", 8.0)] * 2
+    caps.clear()
+    assert main(["watch", "--config", "a.toml"]) == 0
+    assert caps == [("a.toml", None)] * 2  # no cap unless asked
+
+
+def test_watch_max_minutes_is_a_number_of_minutes(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("0", "soon"):
+        with pytest.raises(SystemExit):
+            main(["watch", "--max-minutes", bad])
+        assert "minutes" in capsys.readouterr().err

@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--json", action="store_true", help="one JSON summary per run")
     watch.add_argument("--quiet", action="store_true",
                        help="print a run only when something needs attention")
+    watch.add_argument("--max-minutes", type=_minutes, metavar="N",
+                       help="each run stops making events and drafts in time to end "
+                            "within N minutes (per location), records what it made, and "
+                            "the next run goes on")
 
     doctor = sub.add_parser("doctor", help="check the set-up step by step")
     doctor.add_argument("--config", metavar="PATH", help="config file")
@@ -164,12 +168,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sheetsync.cli.watch import run_watch
 
             configs, as_json, quiet = args.config or [None], args.json, args.quiet
+            cap = args.max_minutes
             if len(configs) > 1:
                 fleet = Fleet(configs, lambda config, name: _sync(
-                    config, dry_run=False, as_json=as_json, quiet=quiet, location=name))
+                    config, dry_run=False, as_json=as_json, quiet=quiet, max_minutes=cap,
+                    location=name))
                 return run_watch(args.every, fleet.watch_once)
             return run_watch(args.every, lambda: _sync(configs[0], dry_run=False,
-                                                       as_json=as_json, quiet=quiet))
+                                                       as_json=as_json, quiet=quiet,
+                                                       max_minutes=cap))
         if args.command == "demo":
             return _demo(Path(args.dir))
         if args.command == "sync":
