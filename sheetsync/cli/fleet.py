@@ -9,8 +9,9 @@
 - A location that fails (a bad or missing config, a busy or unreadable register) is said
   in one line on stderr and the others go on. The exit code is the worst of them (README,
   "Exit codes"): configuration 2, then held 4, busy 3, rows with problems 1, then 0.
-- Google requests of every location go through the same pacers (one per API and Cloud
-  project, ``backends.google.pacer.shared_pacers``), so the project's quotas hold.
+- Google requests of every location go through the same pacers (one per API and user,
+  under one per API and Cloud project, ``backends.google.pacer.shared_pacers``), so the
+  per-user and per-project quotas hold.
 """
 
 from __future__ import annotations

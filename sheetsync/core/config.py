@@ -38,23 +38,33 @@ class LocalConfig(BaseModel):
 # "Performance"): Sheets 60 read and 60 write requests per user, Calendar 600 requests
 # per user, Gmail 6,000 quota units per user. The least each may be: one request (Gmail:
 # its dearest call sheetsync makes, messages.get, 20 units).
+# Per project (every user of the Cloud project together): Sheets 300, Calendar 10,000,
+# Gmail 1,200,000 units.
 QUOTA_DEFAULTS = {"sheets_per_minute": 60, "calendar_per_minute": 600,
-                  "gmail_units_per_minute": 6000}
+                  "gmail_units_per_minute": 6000, "project_sheets_per_minute": 300,
+                  "project_calendar_per_minute": 10_000,
+                  "project_gmail_units_per_minute": 1_200_000}
 QUOTA_LEAST = {"sheets_per_minute": 1, "calendar_per_minute": 1,
-               "gmail_units_per_minute": 20}
+               "gmail_units_per_minute": 20, "project_sheets_per_minute": 1,
+               "project_calendar_per_minute": 1, "project_gmail_units_per_minute": 20}
 QUOTA_MOST = 10_000_000
 
 
 class QuotaConfig(BaseModel):
-    """``[google.quotas]``: how fast sheetsync may spend each API's per-user quota."""
+    """``[google.quotas]``: how fast sheetsync may spend each API's per-user quota, and
+    (``project_*``) the Cloud project's, shared by every user of the project."""
 
     model_config = ConfigDict(extra="forbid")
     sheets_per_minute: int = QUOTA_DEFAULTS["sheets_per_minute"]
     calendar_per_minute: int = QUOTA_DEFAULTS["calendar_per_minute"]
     gmail_units_per_minute: int = QUOTA_DEFAULTS["gmail_units_per_minute"]
+    project_sheets_per_minute: int = QUOTA_DEFAULTS["project_sheets_per_minute"]
+    project_calendar_per_minute: int = QUOTA_DEFAULTS["project_calendar_per_minute"]
+    project_gmail_units_per_minute: int = QUOTA_DEFAULTS["project_gmail_units_per_minute"]
 
     @field_validator("sheets_per_minute", "calendar_per_minute", "gmail_units_per_minute",
-                     mode="before")
+                     "project_sheets_per_minute", "project_calendar_per_minute",
+                     "project_gmail_units_per_minute", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info: Any) -> int:
         name = str(info.field_name)

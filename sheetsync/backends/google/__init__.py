@@ -81,15 +81,38 @@ def quota_project(credentials: Any) -> str:
     return "default"
 
 
+def quota_user(credentials: Any) -> str:
+    """Whose per-user quota the credentials spend: the user a service account acts as (or
+    the service account itself), or the signed-in account. An OAuth token that does not
+    name its account is told apart by its refresh token (the same token file, the same
+    user); two token files of one account then count apart, and Google's occasional 429
+    is retried."""
+    import hashlib
+
+    for name in ("_subject", "service_account_email", "account"):
+        value = getattr(credentials, name, None)
+        if isinstance(value, str) and value:
+            return value
+    refresh = getattr(credentials, "refresh_token", None)
+    if isinstance(refresh, str) and refresh:
+        return "token:" + hashlib.sha256(refresh.encode()).hexdigest()[:16]
+    return ""
+
+
 def pacers_for(config: GoogleConfig, credentials: Any, *, window: float = 60.0) -> Pacers:
-    """The shared pacers of the credentials' Cloud project, sized from [google.quotas]."""
+    """The shared pacers of the credentials' user in their Cloud project, sized from
+    [google.quotas] (per user, and per project for every user of it)."""
     from sheetsync.backends.google.pacer import shared_pacers
 
     quotas = config.quotas
-    return shared_pacers(quota_project(credentials),
+    return shared_pacers(quota_project(credentials), user=quota_user(credentials),
                          sheets_per_minute=quotas.sheets_per_minute,
                          calendar_per_minute=quotas.calendar_per_minute,
-                         gmail_units_per_minute=quotas.gmail_units_per_minute, window=window)
+                         gmail_units_per_minute=quotas.gmail_units_per_minute,
+                         project_sheets_per_minute=quotas.project_sheets_per_minute,
+                         project_calendar_per_minute=quotas.project_calendar_per_minute,
+                         project_gmail_units_per_minute=quotas.project_gmail_units_per_minute,
+                         window=window)
 
 
 def open_google_workspace(

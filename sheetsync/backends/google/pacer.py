@@ -14,8 +14,11 @@ drafts.list 5, threads.get 10, messages.get 20, history.list 2). Going faster on
 - ``PacedHttp`` (google-api-python-client) and ``PacedAdapter`` (gspread's requests
   session) charge every request, a batch by its parts (each counts, as at Google), so
   listings, retries and every call added later are paced without being told.
-- ``shared_pacers``: one pacer per (Cloud project, API) in this process, so that every
-  register a worker syncs spends the same budget.
+- ``shared_pacers``: one pacer per (Cloud project, user, API) in this process, holding the
+  per-user quota, each under one pacer per (Cloud project, API) holding the per-project
+  quota (Google counts both: Sheets 300 requests a minute per project, Calendar 10,000,
+  Gmail 1,200,000 units), so every register a worker syncs, whoever it acts as, spends
+  the same budgets.
 - ``run_batch`` (``_batch``) sizes each batch to what fits in the budget now, and the
   engine asks ``seconds_for`` how long the quota makes the rest take (ETA, --max-minutes).
 """
@@ -105,8 +108,12 @@ class Pacer:
 
     def __init__(self, api: str, limits: Mapping[str, float], *, window: float = 60.0,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 project: Pacer | None = None) -> None:
         self.api = api
+        # The Cloud project's pacer for this API (its per-project quota), shared by every
+        # user's pacer of that project: a request waits for both.
+        self.project = project
         self.limits = dict(limits)
         self.window = window
         self.clock = clock
@@ -137,14 +144,29 @@ class Pacer:
                 return max(0.0, entry[0] + self.span - now)
         return 0.0
 
+    def limit(self, quota: str) -> float:
+        """Units a window: the per-user limit, or the project's if that is lower."""
+        own = self.limits[quota]
+        return min(own, self.project.limit(quota)) if self.project is not None else own
+
     def room(self, quota: str) -> float:
-        """Units that may go now."""
+        """Units that may go now (in this user's budget and in the project's)."""
         with self._lock:
             self._expire(quota, self.clock())
-            return max(0.0, self.limits[quota] - self._totals[quota])
+            room = max(0.0, self.limits[quota] - self._totals[quota])
+        return min(room, self.project.room(quota)) if self.project is not None else room
 
     def acquire(self, quota: str, units: float) -> list[float]:
-        """Wait until ``units`` fit, spend them and return the entry (for ``done``)."""
+        """Wait until ``units`` fit (in the project's budget too), spend them and return
+        the entry (for ``done``)."""
+        entry = self._acquire(quota, units)
+        if self.project is not None:
+            # Spent in the user's budget first: a wait for the project's counts there as
+            # well, which errs on the safe side.
+            entry.append(self.project.acquire(quota, units))  # type: ignore[arg-type]
+        return entry
+
+    def _acquire(self, quota: str, units: float) -> list[float]:
         units = min(units, self.limits[quota])  # a request dearer than the limit: alone
         while True:
             with self._lock:
@@ -160,20 +182,24 @@ class Pacer:
             self.waited += wait
             self.sleep(wait)
 
-    def done(self, entry: list[float]) -> None:
-        """The answer came: the units count from now."""
+    def done(self, entry: list[Any]) -> None:
+        """The answer came: the units count from now (in the project's budget too)."""
         with self._lock:
             entry[0] = max(entry[0], self.clock())
+        if self.project is not None and len(entry) > 2:
+            self.project.done(entry[2])
 
     def seconds_for(self, quota: str, units: float) -> float:
         """The least time the quota lets ``units`` more take, from now."""
         if units <= 0:
             return 0.0
-        limit = self.limits[quota]
-        room = self.room(quota)
-        if units <= room:
-            return 0.0
-        return (units - room) / limit * self.span
+        with self._lock:
+            self._expire(quota, self.clock())
+            room = max(0.0, self.limits[quota] - self._totals[quota])
+        own = 0.0 if units <= room else (units - room) / self.limits[quota] * self.span
+        if self.project is not None:
+            own = max(own, self.project.seconds_for(quota, units))
+        return own
 
 
 def describe_limits(api: str, limits: Mapping[str, float], window: float) -> str:
@@ -193,29 +219,52 @@ class Pacers:
         return {"sheets": self.sheets, "calendar": self.calendar, "gmail": self.gmail}[api]
 
 
-_REGISTRY: dict[tuple[str, str], Pacer] = {}
+# Per (project, user, api) the per-user pacers; per (project, "", api) the project's.
+_REGISTRY: dict[tuple[str, str, str], Pacer] = {}
 _REGISTRY_LOCK = threading.Lock()
+_PROJECT = ""  # the user part of a project pacer's key (no user is called "")
+
+# Google's per-project quotas a minute (Sheets per kind of request, Gmail in units).
+PROJECT_DEFAULTS = {"project_sheets_per_minute": 300, "project_calendar_per_minute": 10_000,
+                    "project_gmail_units_per_minute": 1_200_000}
+
+
+def _limits(sheets: float, calendar: float, gmail: float) -> dict[str, dict[str, float]]:
+    return {"sheets": {"read": float(sheets), "write": float(sheets)},
+            "calendar": {"requests": float(calendar)}, "gmail": {"units": float(gmail)}}
+
+
+def _shared(key: tuple[str, str, str], limits: dict[str, float], window: float,
+            project: Pacer | None) -> Pacer:
+    pacer = _REGISTRY.get(key)
+    if pacer is None or pacer.window != window or pacer.project is not project:
+        pacer = _REGISTRY[key] = Pacer(key[2], limits, window=window, project=project)
+    else:
+        pacer.limits.update(limits)
+    return pacer
 
 
 def shared_pacers(project: str, *, sheets_per_minute: float, calendar_per_minute: float,
-                  gmail_units_per_minute: float, window: float = 60.0) -> Pacers:
-    """The pacers of ``project`` in this process, made on first use and shared after
-    (each register of a worker spends the same quota). Limits follow the latest config."""
-    wanted = {
-        "sheets": {"read": float(sheets_per_minute), "write": float(sheets_per_minute)},
-        "calendar": {"requests": float(calendar_per_minute)},
-        "gmail": {"units": float(gmail_units_per_minute)},
-    }
+                  gmail_units_per_minute: float, user: str = "",
+                  project_sheets_per_minute: float = PROJECT_DEFAULTS[
+                      "project_sheets_per_minute"],
+                  project_calendar_per_minute: float = PROJECT_DEFAULTS[
+                      "project_calendar_per_minute"],
+                  project_gmail_units_per_minute: float = PROJECT_DEFAULTS[
+                      "project_gmail_units_per_minute"],
+                  window: float = 60.0) -> Pacers:
+    """The pacers of ``user`` in Cloud ``project`` in this process, made on first use and
+    shared after: each register a worker syncs as the same user spends the same per-user
+    budget, and every user of the project the same per-project budget (Google counts
+    both). Limits follow the latest config."""
+    own = _limits(sheets_per_minute, calendar_per_minute, gmail_units_per_minute)
+    whole = _limits(project_sheets_per_minute, project_calendar_per_minute,
+                    project_gmail_units_per_minute)
     made: dict[str, Pacer] = {}
     with _REGISTRY_LOCK:
-        for api, limits in wanted.items():
-            key = (project, api)
-            pacer = _REGISTRY.get(key)
-            if pacer is None or pacer.window != window:
-                pacer = _REGISTRY[key] = Pacer(api, limits, window=window)
-            else:
-                pacer.limits.update(limits)
-            made[api] = pacer
+        for api, limits in own.items():
+            above = _shared((project, _PROJECT, api), whole[api], window, None)
+            made[api] = _shared((project, f"user:{user}", api), limits, window, above)
     return Pacers(made["sheets"], made["calendar"], made["gmail"])
 
 
@@ -313,7 +362,7 @@ def batch_size(service: Any, first: Any, size: int) -> int:
     if pacer is None:
         return size
     quota, units = request_cost(pacer.api, str(first.method), str(first.uri))
-    whole = max(1, int(pacer.limits[quota] // units))
+    whole = max(1, int(pacer.limit(quota) // units))
     now = int(pacer.room(quota) // units)
     return max(1, min(size, whole, max(now, whole // 10)))
 
