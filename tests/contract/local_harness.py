@@ -1,9 +1,13 @@
 """The contract harness for the local workspace: staff edit register.xlsx with openpyxl
-(as Excel would save it), the owner moves .eml files and edits calendar.ics."""
+(as Excel would save it), the owner moves .eml files and edits calendar.ics, and replies
+and bounces arrive in inbox/ as mail programs and mail servers write them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.message
+import email.policy
 import os
 from pathlib import Path
 
@@ -16,12 +20,14 @@ from sheetsync.backends.local.workbook import create_register
 from sheetsync.core.fields import text_of
 from sheetsync.core.ports import CellValue, Workspace
 from sheetsync.core.schema import STATE_TAB
+from sheetsync.workspace.mail import delivery_failure, reply
 
 from .harness import trimmed
 
 
 class LocalHarness:
     name = "local"
+    tracks_threads = True  # replies and bounces in inbox/ (issue 16)
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -29,11 +35,14 @@ class LocalHarness:
         self.ics = folder / "calendar.ics"
         self.drafts = folder / "drafts"
         self.sent = folder / "sent"
+        self.inbox = folder / "inbox"
+        self._thread_files: dict[str, list[Path]] = {}  # key -> mail written into its thread
 
     def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
         create_register(self.xlsx, [(t, [text_of(h) for h in rows[0]], rows[1:])
                                     for t, rows in tables.items()])
-        self.ws = open_local_workspace(self.xlsx, self.ics, self.drafts, self.sent)
+        self.ws = open_local_workspace(self.xlsx, self.ics, self.drafts, self.sent,
+                                       inbox=self.inbox)
         return self.ws
 
     # --- staff, in the workbook ------------------------------------------------------
@@ -173,3 +182,50 @@ class LocalHarness:
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         part = msg.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
         return str(part.get_content())
+
+    # --- what comes back: mail saved into inbox/ (and the clinic's own into sent/) ------
+
+    def _sent_copy(self, key: str) -> email.message.EmailMessage:
+        return _parse((self.sent / draft_file_name(key)).read_bytes())
+
+    def _latest(self, key: str) -> email.message.EmailMessage:
+        """The newest message of the thread (what a mail program answers)."""
+        files = self._thread_files.get(key, [])
+        return _parse(files[-1].read_bytes()) if files else self._sent_copy(key)
+
+    def _arrive(self, key: str, folder: Path, data: bytes, at: dt.datetime) -> None:
+        folder.mkdir(exist_ok=True)
+        files = self._thread_files.setdefault(key, [])
+        path = folder / f"{len(list(folder.glob('*.eml'))) + 1:03d} {folder.name}.eml"
+        path.write_bytes(data)
+        stamp = at.timestamp()
+        os.utime(path, (stamp, stamp))  # saved when it came
+        files.append(path)
+
+    def reply(self, key: str, sender: str, at: dt.datetime) -> None:
+        answer = reply(self._latest(key), sender=sender, at=at,
+                       body="Thank you, that is good to hear. Shall we meet next week?")
+        self._arrive(key, self.inbox, answer, at)
+
+    def clinic_answer(self, key: str, at: dt.datetime) -> None:
+        sent = self._sent_copy(key)
+        owner = str(sent["From"].addresses[0].addr_spec)
+        answer = reply(self._latest(key), sender=owner, at=at, to=str(sent["To"]),
+                       body="Thank you for writing back: yes, that is expected.")
+        self._arrive(key, self.sent, answer, at)
+
+    def bounce(self, key: str, at: dt.datetime) -> None:
+        report = delivery_failure(self._sent_copy(key), at=at, style="postfix")
+        self._arrive(key, self.inbox, report, at)
+
+    def delete_thread(self, key: str) -> None:
+        """The owner deletes the conversation: the sent draft and all that came after."""
+        (self.sent / draft_file_name(key)).unlink()
+        for path in self._thread_files.pop(key, []):
+            path.unlink(missing_ok=True)
+
+
+def _parse(data: bytes) -> email.message.EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    return message
