@@ -49,6 +49,7 @@ from sheetsync.core.ports import (
     FollowsThreads,
     KeptInFiles,
     Known,
+    LeavesNotes,
     ListsNews,
     LooksAhead,
     Observation,
@@ -290,6 +291,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     state = absorb(parsed.state, news)
     learnt = _follow(workspace, parsed, state, present, today)  # the tracker
     state = tracker.absorb_threads(state, learnt)
+    if isinstance(workspace.mailbox, LeavesNotes):  # e.g. a file in inbox/ that is no email
+        report.notes.extend(workspace.mailbox.notes())
     steady = _Steady(workspace, snapshot, stored, today, utc_today, gone)
     if not (dry_run or second_pass or full or news or learnt or fresh) \
             and steady.matches(parsed):

@@ -540,6 +540,15 @@ class FollowsThreads(Protocol):
 
 
 @runtime_checkable
+class LeavesNotes(Protocol):
+    """A mailbox that met, while it read, something a person should look at that is no
+    row's problem (the local ``inbox/``: a file that is not an email it can read): one
+    line each for the run's notes, asked after ``follow``. Never a client's name."""
+
+    def notes(self) -> list[str]: ...
+
+
+@runtime_checkable
 class SelfChecks(Protocol):
     """A register, calendar or mailbox that can check, without changing anything, that
     a sync could do its work with it (``sheetsync doctor``): access, folders that can be

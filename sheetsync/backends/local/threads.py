@@ -15,7 +15,10 @@ thread (saved there likewise). A thread is told by headers alone, as mail progra
   ``In-Reply-To``/``References`` or by the Message-ID of the returned message it carries
   (a ``text/rfc822-headers`` or ``message/rfc822`` part). A report that a message was
   only delayed, relayed or delivered is no news and is left out;
-- a message in ``sent/`` that belongs to a thread is the **clinic's** (``by_clinic``).
+- a message in ``sent/`` that belongs to a thread is the **clinic's** (``by_clinic``);
+- an **automatic answer** (an out-of-office: ``Auto-Submitted`` other than ``no``, RFC
+  3834, or the older ``X-Autoreply``/``X-Autorespond``/``Precedence: auto_reply``) is
+  marked ``auto``: the core does not count it as a reply.
 
 A thread whose sent draft is gone from ``sent/`` and that has nothing else is one the
 owner deleted (``gone``). Both folders are read once per run, a file at a time, with the
@@ -58,6 +61,7 @@ class Mail:
     by_clinic: bool
     bounce: bool = False
     failed: tuple[str, ...] = ()  # addresses a delivery report names as failed
+    auto: bool = False  # an automatic answer (out-of-office)
 
 
 @dataclass
@@ -146,7 +150,7 @@ def _read(path: Path, *, by_clinic: bool) -> Mail | None:
             return Mail(path, message_id, frozenset(), sender, at, False)  # only delayed
         refs |= returned
         return Mail(path, message_id, frozenset(refs - {message_id}), sender, at, False,
-                    bounce=bounce, failed=failed)
+                    bounce=bounce, failed=failed, auto=not bounce and _automatic(headers))
     except (OSError, ValueError, TypeError, LookupError, AttributeError):
         return None
 
@@ -170,6 +174,14 @@ def _date(headers: Message) -> dt.datetime | None:
 
 def _modified(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+
+
+def _automatic(headers: Message) -> bool:
+    """An automatic answer (RFC 3834 ``Auto-Submitted``, or what older programs write)."""
+    submitted = str(headers.get("Auto-Submitted", "")).strip().lower()
+    precedence = str(headers.get("Precedence", "")).strip().lower()
+    return (submitted not in ("", "no") or precedence == "auto_reply"
+            or any(headers.get(name) for name in ("X-Autoreply", "X-Autorespond")))
 
 
 def _from_mail_system(sender: str) -> bool:
@@ -273,7 +285,7 @@ def _message(mail: Mail, followed: Followed) -> ThreadMessage:
         to = followed.to_email.strip().lower()
         bounced = to if to in mail.failed else (mail.failed[0] if mail.failed else "?")
     return ThreadMessage(sender=mail.sender, at=mail.at, by_clinic=mail.by_clinic,
-                         bounced=bounced)
+                         bounced=bounced, auto=mail.auto)
 
 
 def follow_folders(inbox: Path, sent: Path,

@@ -160,6 +160,7 @@ def test_a_delivery_status_notification_is_a_bounce(ws: Workspace, style: str) -
     [message] = ws.follow(followed)["P-0003/introduction"]
     assert message.bounced == "a.okafor@riversidewh.example"
     assert message.sender.startswith("mailer-daemon@") and not message.by_clinic
+    assert not message.auto  # a bounce, whatever its Auto-Submitted says
     assert message.at == at(20, 9)
 
 
@@ -213,6 +214,24 @@ def test_a_delay_notice_is_neither_reply_nor_bounce(ws: Workspace) -> None:
         b"X-Failed-Recipients: carol@websterderm.example\r\n", b"")
     ws.drop(report)
     assert ws.follow(followed)["R-0001/thank-you"] == ()
+
+
+@pytest.mark.parametrize(("header", "value"), [
+    ("Auto-Submitted", "auto-replied"), ("Auto-Submitted", "auto-generated"),
+    ("X-Autoreply", "yes"), ("Precedence", "auto_reply")])
+def test_an_out_of_office_is_an_automatic_answer(ws: Workspace, header: str,
+                                                 value: str) -> None:
+    followed = ws.send("R-0001/thank-you")
+    answer = parse(reply(ws.sent_copy("R-0001/thank-you"), sender=CAROL, at=at(21),
+                         body="I am away until Monday."))
+    answer[header] = value
+    ws.drop(answer.as_bytes())
+    person = parse(reply(ws.sent_copy("R-0001/thank-you"), sender=CAROL, at=at(24),
+                         body="Back now: yes!"))
+    person["Auto-Submitted"] = "no"
+    ws.drop(person.as_bytes())
+    messages = ws.follow(followed)["R-0001/thank-you"]
+    assert [(m.auto, m.bounced) for m in messages] == [(True, ""), (False, "")]
 
 
 def test_the_clinics_answer_in_sent(ws: Workspace) -> None:
@@ -312,3 +331,27 @@ def test_the_folders_are_read_once_per_run(ws: Workspace,
     assert all(len(messages) == 1 for messages in news.values())
     assert len(reads) == len(set(reads)) == 10  # 5 in sent/, 5 in inbox/
     assert ws.box.follow([]) == {} and len(reads) == 10  # nothing followed: nothing read
+
+
+def test_a_sync_says_once_per_folder_what_it_skipped(tmp_path: Path) -> None:
+    """Through the engine: the note is in the run's notes, without the file's name, and
+    the reply next to it is read."""
+    from builders import NOON_UTC, PARTNER, referral, tables
+    from contract.local_harness import LocalHarness
+
+    from sheetsync.engine import run_sync
+
+    h = LocalHarness(tmp_path)
+    ws = h.workspace(tables(partners=[PARTNER], referrals=[referral()]))
+    today = NOON_UTC().date()
+    run_sync(ws, clock=NOON_UTC)
+    h.send_draft("R-0001/thank-you", today)
+    run_sync(ws, clock=NOON_UTC)
+    h.reply("R-0001/thank-you", str(PARTNER["Email"]), NOON_UTC())
+    h.inbox.joinpath("Re- Jane Doe.eml").write_bytes(b"")
+    report = run_sync(ws, clock=NOON_UTC)
+    [note] = report.notes
+    assert note.startswith("inbox/: 1 file is not an email sheetsync can read") \
+        and "Jane" not in note
+    assert h.tab("Referrals")[1][h.tab("Referrals")[0].index("Thank-you")] == \
+        f"replied on {today}"
