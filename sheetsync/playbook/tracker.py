@@ -6,11 +6,11 @@ Applied to every row's plan after the rules:
 - a sent draft whose thread got a reply shows ``replied on DATE`` (the obligation is
   *answered*); a client's reply the clinic has not answered yet shows ``client replied on
   DATE: answer by DATE`` (*Answer clients within (days)* later); one that bounced shows
-  ``bounced on DATE``;
+  ``Email bounced on DATE: check the address``;
 - the row whose Email cell bounced (a Partners row, or a Check-ins row for a client)
-  gets the problem ``Email bounced on DATE: check the address`` while the cell still
-  holds that address, and no new draft goes to that address meanwhile (a draft already
-  made is left as it is). Changing the Email cell ends both.
+  gets the same words as a problem (its Sync status) while the cell still holds that
+  address, and no new draft goes to that address meanwhile: its cell says so too (a
+  draft already made is left as it is). Changing the Email cell ends both.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Waiting:
 def thread_text(ctx: PlanContext, record: ObjectRecord, seen: ThreadSeen) -> str:
     """The obligation's state once its sent draft's thread told something ("" nothing)."""
     if seen.bounced:
-        return f"bounced on {seen.bounced}"
+        return bounced_text(seen.bounced)
     if seen.waiting and is_client_thread(record):
         waiting = dt.date.fromisoformat(seen.waiting)
         return (f"{CLIENT_REPLIED}{seen.waiting}: answer by "
@@ -49,6 +49,10 @@ def thread_text(ctx: PlanContext, record: ObjectRecord, seen: ThreadSeen) -> str
     if seen.replied:
         return f"replied on {seen.replied}"
     return ""
+
+
+def bounced_text(day: str) -> str:
+    return f"Email bounced on {day}: check the address"
 
 
 def clients_waiting(ctx: PlanContext) -> list[Waiting]:
@@ -79,27 +83,27 @@ def track(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> None:
             if seen is not None and record is not None and record.status == "sent":
                 text = thread_text(ctx, record, seen)
                 if text:
-                    plan.intents[i] = replace(intent, shown=_prefixed(intent, text))
+                    plan.intents[i] = replace(intent, shown=_labelled(intent, text))
                 continue
             spec = intent.spec
             if isinstance(spec, DraftSpec) and blocked:
                 day = blocked.get(ctx.address_print(spec.to_email))
                 if day is not None and decide(intent, record).kind == "create":
-                    plan.intents[i] = replace(
-                        intent, spec=None,
-                        why_not=f"not drafted: Email bounced on {iso(day)}, check the "
-                                "address")
+                    text = bounced_text(iso(day))
+                    plan.intents[i] = replace(intent, spec=None, why_not=text,
+                                              shown=_labelled(intent, text))
     for row_key, (_, day) in _still_bounced(ctx).items():
         if row_key in plans:
-            plans[row_key].problems.append(f"Email bounced on {iso(day)}: check the address")
+            plans[row_key].problems.append(bounced_text(iso(day)))
 
 
-def _prefixed(intent: Intent, text: str) -> str:
+def _labelled(intent: Intent, text: str) -> str:
     """As ``core.status.describe`` words a draft's state: with its label unless the
-    column is named after it."""
+    column is named after it ("Report-back replied on ...", "Meeting request: Email
+    bounced on ...")."""
     if intent.label.casefold() == intent.column.casefold():
         return text
-    return f"{intent.label} {text}"
+    return f"{intent.label}{': ' if text.startswith('Email') else ' '}{text}"
 
 
 def _still_bounced(ctx: PlanContext) -> dict[str, tuple[str, dt.date]]:

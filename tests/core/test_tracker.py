@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-from builders import TODAY, checkin, clock_at, memory, sync
+from builders import PARTNER, TODAY, checkin, clock_at, memory, referral, sync
 
 from sheetsync.cli.console import show_report
 from sheetsync.core.ports import Followed, ThreadMessage, ThreadNews
@@ -177,3 +177,20 @@ def test_a_client_waits_past_the_answer_day_until_the_clinic_answers() -> None:
     news = [i for i, text in enumerate(quiet_outputs) if "client replied" in text]
     assert news == [0], quiet_outputs
     assert not any("Amira" in text or "amira" in text for text in quiet_outputs)
+
+
+def test_a_dry_run_reads_threads_but_changes_nothing() -> None:
+    ws, reg = memory(partners=[PARTNER], referrals=[referral()])
+    box = ws.mailbox
+    assert isinstance(box, MemoryMailbox)
+    sync(ws)
+    box.send("R-0001/thank-you", TODAY)
+    sync(ws)
+    box.reply("R-0001/thank-you", "carol@webster-derm.example", at(TODAY, 11))
+    before = {title: [list(r) for r in rows] for title, rows in reg.tabs.items()}
+    writes = reg.writes
+    report = sync(ws, dry_run=True)
+    assert report.dry_run and reg.writes == writes
+    assert reg.tabs == before
+    sync(ws)
+    assert reg.column("Referrals", "Thank-you")[0] == f"replied on {TODAY}"
