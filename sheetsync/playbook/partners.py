@@ -78,7 +78,7 @@ def _replied_since(ctx: PlanContext, row: Row[PartnerRow], since: dt.date) -> dt
 
 def _suggest_active(replied: dt.date, what: str) -> str:
     """Next touch after a reply: sheetsync never sets Stage (a staff cell) itself."""
-    return f"replied on {iso(replied)}: {what}; set Stage to Active"
+    return f"replied on {iso(replied)}: {what}, set Stage to Active"
 
 
 def plan_partner(ctx: PlanContext, row: Row[PartnerRow]) -> RowPlan:

@@ -168,7 +168,7 @@ class TrackerContract:
         partner = row_of(harness, "Partners", "P-0001")
         assert partner["Stage"] == "Nurturing"
         assert partner["Next touch"] == \
-            f"replied on {TODAY + 3 * DAY}: nurture ended; set Stage to Active"
+            f"replied on {TODAY + 3 * DAY}: nurture ended, set Stage to Active"
 
     def test_a_reply_to_the_meeting_request_ends_its_nudge(self, harness: Harness) -> None:
         tracking(harness)
@@ -188,5 +188,5 @@ class TrackerContract:
             assert nudges == [], (offset, nudges)
         partner = row_of(harness, "Partners", "P-0001")
         assert partner["Next touch"] == (f"replied on {TODAY + 5 * DAY}: meeting request "
-                                         "answered; set Stage to Active")
+                                         "answered, set Stage to Active")
         assert partner["Stage"] == "Meeting requested"
