@@ -380,7 +380,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
 
     changed_state = new_state.content_rows() != stored
     dashboard = _dashboard(workspace.register, snapshot, parsed, ctx, plans)
-    if writes or changed_state or not dashboard_unchanged(snapshot, dashboard):
+    if writes or changed_state or steady.stale or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):
             # Nothing was applied (the lock would be held already): safe to start over.
             return _sync_once(workspace, dry_run, clock, lock, accept_changes, full=full,
@@ -486,6 +486,11 @@ class _Steady:
             getattr(register, "keeps_sync_log", False) and normalise_header(t.title) == log_tab)}
         self.keeps_dashboard = bool(getattr(register, "keeps_dashboard", False))
         self.found: SteadyRecord | None = None
+        self.day = today.isoformat()
+        # The register reads otherwise than this same day's record: a person's edit. A
+        # full run that has nothing to write then writes the state alone, once, so that
+        # the next run is steady again (a blanked note would otherwise end them for good).
+        self.stale = False
 
     def matches(self, parsed: ParsedRegister) -> bool:
         if parsed.tab_problems or not parsed.state.steady:
@@ -498,6 +503,7 @@ class _Steady:
         now = register_digest(self.snapshot, context=self.context, state_rows=self.stored,
                               skip=self.skip, dashboard=self._dashboard_as_read())
         self.found = record if now == record.register_digest else None
+        self.stale = self.found is None and record.day == self.day
         return self.found is not None
 
     def _dashboard_as_read(self) -> tuple[str, list[tuple[str, ...]]] | None:
@@ -529,7 +535,7 @@ class _Steady:
         digest = register_digest(self.snapshot, context=self.context,
                                  state_rows=new_state.content_rows(), skip=self.skip,
                                  dashboard=shown, overrides=written_cells)
-        return SteadyRecord(digest, plan_problems_of(plans), digest_step).to_json()
+        return SteadyRecord(digest, plan_problems_of(plans), digest_step, self.day).to_json()
 
 
 def _verify_steady(report: SyncReport, steady: _Steady, parsed: ParsedRegister,

@@ -57,7 +57,8 @@ def register_digest(snapshot: RegisterSnapshot, *, context: str,
     log, the run lock). The Dashboard is sheetsync's output, compared as text
     (``core.dashboard.normalised``), so ``dashboard`` is (its title, its text rows): as
     read for the run that checks, as built for the run that records. ``overrides`` are
-    the cells the recording run wrote; a written "" reads back as an empty cell.
+    the cells the recording run wrote. A cell holding "" is an empty cell: registers
+    store a blanked cell either way, and a written "" may read back as either.
     """
     skipped = set(skip)
     if dashboard is not None:
@@ -69,6 +70,8 @@ def register_digest(snapshot: RegisterSnapshot, *, context: str,
         rows: list[Any] = [tab.title, tab.header]
         for raw in tab.rows:
             cells: Sequence[CellValue] = raw.cells
+            if "" in cells:
+                cells = [None if c == "" else c for c in cells]
             changed = overrides.get((tab.title, raw.number)) if overrides else None
             if changed:
                 patched = list(cells)
@@ -97,11 +100,15 @@ class SteadyRecord:
     # the steady run validates, and they can quote client cells).
     plan_problems: dict[str, list[str]] = field(default_factory=dict)
     digest_step: Step | None = None
+    # The day it was recorded on: a register that reads otherwise on that same day was
+    # edited by a person, and the run that finds nothing to do records it afresh.
+    day: str = ""
 
     def to_json(self) -> str:
         step = self.digest_step
         return _ENCODE({
             "register": self.register_digest,
+            "day": self.day,
             "plan_problems": self.plan_problems,
             "digest_step": None if step is None else [
                 step.intent.row_key, step.intent.purpose, step.intent.label,
@@ -121,7 +128,7 @@ class SteadyRecord:
                 step = Step(intent, _step_kind(kind), str(reason))
             problems = {str(k): [str(p) for p in v]
                         for k, v in dict(data["plan_problems"]).items()}
-            return cls(str(data["register"]), problems, step)
+            return cls(str(data["register"]), problems, step, str(data.get("day", "")))
         except (ValueError, TypeError, KeyError):
             return None
 

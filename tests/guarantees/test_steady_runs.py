@@ -116,3 +116,29 @@ def test_steady_runs_agree_with_full_runs_under_random_changes(changes: list[str
             assert after.steady, f"not steady after a writing run ({change})"
         assert sum(after.created.values()) == sum(after.updated.values()) == 0
         assert after.cells_written == 0
+
+
+def test_a_blanked_cell_ends_one_steady_spell_only() -> None:
+    """A cell staff blank (registers store an empty cell as None or "") reads as it did;
+    a note blanked after it was written ends one steady spell only: the full run that
+    finds nothing to write records the register afresh (issue 15, core.steady)."""
+    harness = MemoryHarness()
+    ws = settled(harness)
+    harness.set_cell("Check-ins", 2, "Notes", "")  # nothing there before: None -> ""
+    assert run_sync(ws, clock=NOON_UTC).steady  # blank is blank
+    harness.set_cell("Referrals", 2, "Notes", "call back on Monday")
+    assert not run_sync(ws, clock=NOON_UTC).steady
+    assert run_sync(ws, clock=NOON_UTC).steady
+    harness.set_cell("Referrals", 2, "Notes", "")  # a note blanked: changes nothing made
+    first = run_sync(ws, clock=NOON_UTC)
+    assert not first.steady and first.cells_written == 0
+    assert run_sync(ws, clock=NOON_UTC).steady
+    # sheetsync's own "" (a status it empties) reads back as an empty cell.
+    assert steady.register_digest(_snapshot([["a", ""]]), context="", state_rows=[]) == \
+        steady.register_digest(_snapshot([["a", None]]), context="", state_rows=[])
+
+
+def _snapshot(rows: list[list[Any]]) -> Any:
+    from sheetsync.core.ports import RawRow, RawTab, RegisterSnapshot
+    return RegisterSnapshot(tabs=(RawTab("T", ("h1", "h2"), tuple(
+        RawRow(n, tuple(r)) for n, r in enumerate(rows, start=2))),))
