@@ -11,8 +11,17 @@ fake. After every day's sync:
   consent is not Yes (an untouched thank-you is rewritten without the name, a
   report-back deleted, its event cancelled); no untouched draft and no event ahead is
   left for a deleted row; a draft the owner edited is never rewritten or deleted;
-- nothing is made for a row whose date was history (older than *Ignore rows older than
-  (days)*) when the object would first have been made;
+- nothing is made for a row whose date was history when the object would first have been
+  made: before *Acting since* (the first sync's day, which staff may move) less the
+  14-day catch-up window, or older than *Ignore rows older than (days)*, or outside its
+  kind's window (a thank-you within 30 days, aftercare 0-7 days after the treatment, a
+  client check-in at most 7 days late);
+- every status cell of an obligation (Thank-you, Follow-up, Check-in, Aftercare, Next
+  touch) says, phrase by phrase, one of the states (``STATES``): due with its date, done
+  with its date, late by N days, missed with when it was due, withdrawn with why, left as
+  the owner edited it, deleted by a person, not needed with why, answered;
+- a client check-in staff marked *Done* (a date or Yes) says ``done on DATE`` from then
+  on, and nothing is made for it afterwards;
 - no status in another row's line: each ID stays beside the client it was given to, and
   what a status cell says (ready in Drafts, sent on DATE, Call on DATE, Report back on
   DATE) is true of that row's own draft or event;
@@ -70,6 +79,66 @@ SETTINGS = {"Owner email": "owner@clinic.example", "Weekly digest": "Yes",
             "Ignore rows older than (days)": 60,
             "Check-in every (days)": 90, "Referral follow-up after (days)": 14}
 STATUS_EVENT = re.compile(r"^(?:Call|Email|Text|Report back|Check seen) on (\d{4}-\d\d-\d\d)")
+
+# Where an obligation stands (REGISTER.md, "The life of an obligation"; the words are
+# sheetsync.core.status's and the rules'): every phrase of a status cell is one of these,
+# and says what it must (a due or done date, how late, why withdrawn or not needed).
+_D = r"\d{4}-\d\d-\d\d"
+_LABEL = (r"(?:(?:Report back|Report-back|Check seen|Meeting request|Introduction via [^:;]+?"
+          r"|Nudge|Check-in|Call|Email|Text|Aftercare|Thank-you|Nurture"
+          r"|Offer value \(week \d of 3\))(?: |: ))?")
+_WHY = r"[^()]*?\S(?: \([^()]+\))?"
+STATES: dict[str, re.Pattern[str]] = {name: re.compile(f"{_LABEL}(?:{body})") for name, body in {
+    "due": rf"(?:(?:Call|Email|Text|Report back|Check seen|Check-in|Nudge) )?on {_D}"
+           rf"(?: \d\d:\d\d)?|ready in Drafts since {_D}(?:: fill in .+ before sending)?"
+           rf"|drafted on the treatment day \({_D}\)",
+    "done": rf"sent on {_D}|done on {_D}|done \((?:Seen|Reported back|Closed|report-back sent on "
+            rf"{_D})\)",
+    "late": rf"(?:\w[\w -]* )?was due {_D}: late by \d+ days?",
+    "missed": rf"(?:\w[\w -]* )?missed \(was due {_D}(?:, (?:not marked done|\d+ days? "
+              rf"before it was first synced))?\)",
+    "withdrawn": rf"withdrawn: {_WHY}, (?:draft deleted|event cancelled)",
+    "left to the owner": r"(?:draft|event) edited by you: left as is|consent withdrawn: the "
+                         r"draft you edited still names the client, delete it yourself|"
+                         rf"{_WHY}: the (?:draft|event) you edited was left as is, delete it "
+                         r"yourself if it is no longer wanted",
+    "deleted by a person": r"draft deleted \(made again only if the row changes\)|event "
+                           r"deleted in the calendar \(not recreated\)",
+    "not needed": r"not needed \(.+\)|none \(no consent to share\)|history: nothing made",
+    "answered": rf"(?:client )?replied on {_D}(?:: answer by {_D})?"
+                rf"|Email bounced on {_D}: check the address",
+}.items()}
+# Next touch leads with the partner's next date (rules 3 and 4), then its obligations.
+NEXT_TOUCH = re.compile(
+    rf"{_D}: (?:check-in \(every \d+ days\)|check-in due today|offer one piece of value "
+    rf"\(week \d of 3\)|meeting request \(draft prepared that day\))"
+    rf"|OVERDUE since {_D}(?:: check-in event on {_D}| \(history: nothing made: record a "
+    rf"contact to start the next cycle\))?"
+    rf"|meeting requested: waiting for their reply(?: \(nudge on {_D} if none\))?"
+    rf"|meeting requested on {_D}: no reply yet(?:: nudge on {_D})?"
+    r"|paused: nothing planned|nurture weeks over|meeting request .+|introduction .+")
+OBLIGATION_COLUMNS = ("Thank-you", "Follow-up", "Check-in", "Aftercare", "Next touch")
+
+
+def phrases(cell: str) -> list[str]:
+    """A status cell's phrases: split at "; " outside brackets."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(cell):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and cell.startswith("; ", i):
+            out.append(cell[start:i])
+            start = i + 2
+    return [*out, cell[start:]]
+
+
+def state_of(phrase: str, column: str) -> str:
+    """Which state ``phrase`` says, or "" when it is none of them."""
+    for name, pattern in STATES.items():
+        if pattern.fullmatch(phrase):
+            return name
+    if column == "Next touch" and NEXT_TOUCH.fullmatch(phrase):
+        return "next touch"
+    return ""
 
 
 # ------------------------------------------------------------------ the three backends
@@ -237,6 +306,9 @@ class Life:
         self.ever: set[str] = set()
         self.did: Counter[str] = Counter()
         self.ics_before: dict[str, tuple[dt.date, bytes]] = {}
+        self.done: dict[str, dt.date] = {}  # check-in key -> the day staff marked it done
+        self.acting_since = START  # the first sync's day (Settings, Acting since)
+        self.states: Counter[str] = Counter()
 
     # --- staff ---------------------------------------------------------------------
 
@@ -316,6 +388,15 @@ class Life:
                     self.w.h.set_cell("Referrals", number, "First visit", today.isoformat())
                 self.w.h.set_cell("Referrals", number, "Status", step)
                 self.did["status " + step] += 1
+        if rng.random() < 0.3:  # a client check-in done (a date, or Yes for today)
+            got = self.pick("Check-ins", lambda r: not r["Done"] and r["Check-in"].startswith(
+                ("Call", "Email", "Text")))
+            if got:
+                number, row = got
+                value = rng.choice(["Yes", today.isoformat()])
+                self.w.h.set_cell("Check-ins", number, "Done", value)
+                self.done[f"{row['Check-in ID']}/check-in"] = today
+                self.did["check-in done"] += 1
         if rng.random() < 0.1:  # a partner contacted
             got = self.pick("Partners")
             if got:
@@ -331,6 +412,12 @@ class Life:
             tab = rng.choice(["Referrals", "Check-ins", "Partners"])
             self.w.h.sort_desc(tab, rng.choice([NAME[tab], "Sync status"]))
             self.did["sorted"] += 1
+        if rng.random() < 0.01:  # the owner moves the day sheetsync started acting
+            day = START + rng.randint(-20, (today - START).days) * DAY
+            number = 2 + [r["Setting"] for r in self.rows("Settings")].index("Acting since")
+            self.w.h.set_cell("Settings", number, "Value", day.isoformat())
+            self.acting_since = day
+            self.did["acting since changed"] += 1
         if rng.random() < 0.04:
             key = rng.choice(["Ignore rows older than (days)", "Check-in every (days)",
                               "Referral follow-up after (days)"])
@@ -434,8 +521,10 @@ class Life:
                     assert row["Consent to share"] == "Yes", \
                         f"{where}: {key} (report back) ahead without consent"
         # Nothing is made for history: each object is first made while its date is
-        # inside the window.
+        # inside the window, on or after the history line (Acting since less the
+        # catch-up window), and inside its own kind's window (REGISTER.md, "Windows").
         window = int(self.settings["Ignore rows older than (days)"])
+        line = self.acting_since - 14 * DAY
         made = {k: d for k, d in events} | {k: None for k, _ in drafts} | \
             {k: None for k in self.sent}
         for key, start in made.items():
@@ -452,7 +541,19 @@ class Life:
                 day = start
             if purpose in ("thank-you", "check-in", "aftercare", "follow-up"):
                 assert (self.today - day).days <= window, \
-                    f"{where}: {key} made for a row dated {day} (history)"
+                    f"{where}: {key} made for a row dated {day} (older than the window)"
+            # (a check-in is due up to 3 days after its treatment: Chemical peel)
+            first = {"thank-you": day, "aftercare": day, "check-in": day + 3 * DAY}
+            if purpose in first:
+                assert first[purpose] >= line, \
+                    f"{where}: {key} made for a row dated {day} (history before {line})"
+            age = (self.today - day).days
+            assert age <= {"thank-you": 30, "aftercare": 7, "check-in": 3 + 7}.get(
+                purpose, age), f"{where}: {key} made {age} days after its row's date"
+            if purpose == "aftercare":
+                assert age >= 0, f"{where}: {key} made before its treatment ({day})"
+            if key in self.done and self.done[key] < self.today:
+                raise AssertionError(f"{where}: {key} made after it was marked done")
         # No status in another row's line.
         live_events: dict[str, set[dt.date]] = {}
         for key, start in events:
@@ -480,6 +581,28 @@ class Life:
                         day = dt.date.fromisoformat(m[1])
                         assert day in live_events.get(key, set()), \
                             f"{where}: {key} says '{status}'"
+        # Every obligation's cell says where it stands, in words of one of the states.
+        for tab, tab_rows in rows.items():
+            for row in tab_rows:
+                if not row[ID[tab]]:
+                    continue
+                for column in OBLIGATION_COLUMNS:
+                    for phrase in phrases(row.get(column, "")):
+                        if not phrase:
+                            continue
+                        state = state_of(phrase, column)
+                        assert state, f"{where}: {tab} {row[ID[tab]]} {column}: '{phrase}' " \
+                            "is none of the states"
+                        self.states[state] += 1
+        # A check-in staff marked done says so, and nothing more is made for it.
+        for key, on in self.done.items():
+            row_id = key.partition("/")[0]
+            row = by_id["Check-ins"].get(row_id)
+            if row is None:
+                continue
+            done = row["Check-in"]
+            assert done.startswith("done on "), f"{where}: {key} done on {on} says '{done}'"
+            assert dt.date.fromisoformat(done[8:18]) <= self.today, f"{where}: {key} '{done}'"
         # The weekly digest: this week's is made by the week's first sync (unless the
         # owner deleted it), no other week's is made (one key per ISO week).
         year, week, _ = self.today.isocalendar()
@@ -573,8 +696,11 @@ def test_a_year_in_the_life(backend: str, seed: int, tmp_path: Path,
     life.live(days)
     # The life was a life: everything it is meant to exercise happened.
     for what in ("check-in added", "referral added", "history row", "draft sent",
-                 "event deleted", "row deleted", "sorted", "consent withdrawn"):
+                 "event deleted", "row deleted", "sorted", "consent withdrawn",
+                 "check-in done"):
         assert life.did[what] > 0, (what, life.did)
+    for state in ("due", "done", "not needed"):
+        assert life.states[state] > 0, (state, life.states)
     assert life.ever, "nothing was ever made"
 
 
@@ -611,6 +737,21 @@ def test_the_daily_checks_catch_what_they_guard(tmp_path: Path) -> None:
     world.h.set_cell("Check-ins", number, "Check-in", "")
     life.sync()
     life.check()
+
+    world.h.set_cell("Check-ins", number, "Aftercare", "taken care of")
+    with pytest.raises(AssertionError, match="'taken care of' is none of the states"):
+        life.check()
+    world.h.set_cell("Check-ins", number, "Aftercare", "withdrawn: no reason, draft deleted")
+    life.check()  # a withdrawal says why
+    world.h.set_cell("Check-ins", number, "Aftercare", "withdrawn, draft deleted")
+    with pytest.raises(AssertionError, match="none of the states"):
+        life.check()
+    life.sync()
+
+    life.done["C-0001/check-in"] = START  # staff marked it done, the row does not say so
+    with pytest.raises(AssertionError, match="C-0001/check-in done on"):
+        life.check()
+    del life.done["C-0001/check-in"]
 
     life.deleted_events.add("C-0001/check-in")  # as if a person had deleted it
     with pytest.raises(AssertionError, match="deleted events made again"):
