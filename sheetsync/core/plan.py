@@ -41,6 +41,9 @@ class Intent:
     # withdrawn"): an untouched draft is deleted and a future event cancelled
     # (``core.reconcile``). Empty: whatever was made stays.
     retract: str = ""
+    # Next touch: say that this event was withdrawn (and why), which Next touch otherwise
+    # leaves to its own line (the rule asks only while the event's day is ahead).
+    say_withdrawn: bool = False
     # Where the obligation stands when that is more than what was made: "done on DATE",
     # "late by N days", "missed"... (REGISTER.md, "The life of an obligation"): the
     # status cell shows it instead of the event's or draft's own state.

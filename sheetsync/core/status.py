@@ -94,7 +94,8 @@ def column_texts(plan: RowPlan, records: Mapping[str, ObjectRecord],
             # follow. Planned reminders are summed up by the next-touch line itself.
             record = records.get(intent.key)
             if record is None or (record.kind == "event" and record.status in (
-                    "active", "retracted")):
+                    "active", "retracted") and not (record.status == "retracted" and
+                                                    intent.say_withdrawn)):
                 if intent.why_not.startswith("!") or intent.key in failures:
                     parts[intent.column].append(describe(intent, record, failures.get(intent.key)))
                 continue

@@ -104,6 +104,19 @@ def _check_in(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatmen
     return Intent(row.key, CHECK_IN_PURPOSE, CHECK_IN, label, spec, basis=basis)
 
 
+def withdraw_removed_treatment(ctx: PlanContext, row: Row[CheckInRow]) -> RowPlan | None:
+    """A row whose Treatment cell staff emptied (not valid, so not planned): what was made
+    for its treatment is withdrawn (REGISTER.md, "Retraction": a treatment removed). A
+    treatment the catalogue does not know is a typo to fix, and withdraws nothing."""
+    if text_of(row.cells.get("Treatment")).strip():
+        return None
+    intents = [Intent(row.key, purpose, column, label, retract="treatment removed")
+               for purpose, column, label in ((CHECK_IN_PURPOSE, CHECK_IN, "Check-in"),
+                                              (AFTERCARE_PURPOSE, AFTERCARE, "Aftercare"))
+               if ctx.record(row.key, purpose) is not None]
+    return RowPlan(row.key, intents) if intents else None
+
+
 def _done_on(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow) -> dt.date | None:
     """The day the check-in was done: the Done cell's date, or for "Yes" the day the
     status cell already shows (the day sheetsync first saw it), else today."""
@@ -132,9 +145,12 @@ def _aftercare(ctx: PlanContext, row: Row[CheckInRow], item: CheckInRow, treatme
                       why_not=f"not needed ({treatment} has no aftercare template)",
                       retract=f"{treatment} has no aftercare")
     if item.treatment_date > ctx.today and (record is None or record.status != "sent"):
-        # Never before the treatment (a date moved into the future is no longer wanted).
+        # Never before the treatment: a draft made for a date since moved into the future
+        # is withdrawn, and drafted again on the new day (its window counts from there).
+        day = iso(item.treatment_date)
         return Intent(row.key, AFTERCARE_PURPOSE, AFTERCARE, label,
-                      why_not=f"drafted on the treatment day ({iso(item.treatment_date)})")
+                      why_not=f"drafted on the treatment day ({day})",
+                      retract=f"treatment moved to {day} (drafted again that day)")
     if record is None:
         window = ctx.settings.aftercare_days
         if ctx.is_history(item.treatment_date):

@@ -137,6 +137,16 @@ class PlanContext:
         return tracker.address_print(self.state.identity_key, address)
 
     @cached_property
+    def nurture_records(self) -> dict[str, list[ObjectRecord]]:
+        """Row key -> its nurture reminders and meeting request, of every cycle."""
+        found: dict[str, list[ObjectRecord]] = {}
+        for record in self.state.objects.values():
+            purpose = record.purpose
+            if purpose.startswith("nurture-") or purpose == "meeting-request":
+                found.setdefault(record.row_key, []).append(record)
+        return found
+
+    @cached_property
     def tracks_done(self) -> bool:
         """Staff can mark client check-ins done (the Check-ins tab has a Done column): only
         then can a check-in past its day be called late or missed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sheetsync.core.plan import kind_of
+from sheetsync.core.reconcile import is_future
 from sheetsync.core.register import Row
 from sheetsync.core.rows import PartnerRow
 from sheetsync.core.schema import NEXT_TOUCH
@@ -95,7 +96,27 @@ def plan_partner(ctx: PlanContext, row: Row[PartnerRow]) -> RowPlan:
         plan.next_touch = "paused: nothing planned"
     elif stage == "Meeting requested":
         _nudge(ctx, row, plan)
+    if stage != "Nurturing" and row.key in ctx.nurture_records:
+        _nurture_withdrawn(ctx, row, plan, stage)
     return plan
+
+
+def _nurture_withdrawn(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan,
+                       stage: str) -> None:
+    """Stage moved on from Nurturing: the value reminders still ahead are cancelled, and
+    an unsent meeting request withdrawn (at *Meeting requested* it is kept: it is the
+    request staff are about to send). The row says so while their days are ahead."""
+    why = f"Stage now {stage}"
+    for record in ctx.nurture_records[row.key]:
+        if record.status not in ("active", "retracted", "edited"):
+            continue  # sent, or deleted by a person: theirs
+        if record.kind == "event":
+            if is_future(record, ctx.today):
+                plan.intents.append(Intent(row.key, record.purpose, NEXT_TOUCH, "Offer value",
+                                           retract=why, say_withdrawn=True))
+        elif stage != "Meeting requested":
+            plan.intents.append(Intent(row.key, record.purpose, NEXT_TOUCH, "Meeting request",
+                                       retract=why))
 
 
 def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:

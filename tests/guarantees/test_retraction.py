@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from builders import PARTNER, TODAY, memory, referral, tables
+from builders import PARTNER, TODAY, cell, checkin, memory, referral, tables
 from contract.local_harness import LocalHarness
 
 from sheetsync.core.reconcile import decide
@@ -109,3 +109,87 @@ def test_a_year_of_weekly_digests_leaves_one_in_the_drafts_folder(tmp_path: Path
     assert report.left_edited == 1
     assert len(list(drafts.glob("digest-*.eml"))) == 2
     assert "My notes" in harness.draft_body(key)
+
+
+def test_a_treatment_moved_into_the_future_withdraws_its_aftercare_until_that_day() -> None:
+    ws, reg = memory(checkins=[checkin(**{"Treatment date": TODAY})])
+    sync_on(ws, TODAY)
+    assert "C-0001/aftercare" in ws.mailbox.live()  # type: ignore[attr-defined]
+    later = TODAY + dt.timedelta(days=5)
+    reg.set("Check-ins", 2, "Treatment date", later)  # moved: the treatment is not done yet
+    report = sync_on(ws, TODAY)
+    assert "C-0001/aftercare" not in ws.mailbox.live()  # type: ignore[attr-defined]
+    assert report.retracted == {"draft": 1}
+    assert str(cell(reg, "Check-ins", 1, "Aftercare")) == (
+        f"withdrawn: treatment moved to {later.isoformat()} (drafted again that day), "
+        "draft deleted")
+    assert sync_on(ws, later - dt.timedelta(days=1)).created == {}
+    # On the treatment day it is drafted again, for the new date's window.
+    assert sync_on(ws, later).created == {"draft": 1}
+    assert "C-0001/aftercare" in ws.mailbox.live()  # type: ignore[attr-defined]
+    assert str(cell(reg, "Check-ins", 1, "Aftercare")).startswith("ready in Drafts since")
+
+
+def test_a_partner_no_longer_nurturing_loses_the_nurture_weeks_still_ahead() -> None:
+    nurturing = {**PARTNER, "Stage": "Nurturing", "Last contact": TODAY - dt.timedelta(days=3)}
+    ws, reg = memory(partners=[nurturing])
+    sync_on(ws, TODAY)
+    weeks = [k for k in ws.calendar.live() if "/nurture-" in k]  # type: ignore[attr-defined]
+    assert len(weeks) == 3
+    reg.set("Partners", 2, "Stage", "Active")
+    report = sync_on(ws, TODAY)
+    assert report.retracted == {"event": 3}
+    assert not [k for k in ws.calendar.live() if "/nurture-" in k]  # type: ignore[attr-defined]
+    next_touch = str(cell(reg, "Partners", 1, "Next touch"))
+    assert "Offer value withdrawn: Stage now Active, event cancelled" in next_touch
+    assert sync_on(ws, TODAY).steady  # said the same way on the next run
+    # Once their days have passed the row no longer mentions them.
+    later = sync_on(ws, TODAY + dt.timedelta(days=30))
+    assert later.retracted == {} and "withdrawn" not in str(cell(reg, "Partners", 1,
+                                                                  "Next touch"))
+
+
+def test_the_meeting_request_goes_when_the_partner_stops_nurturing_but_not_when_asked() -> None:
+    nurturing = {**PARTNER, "Stage": "Nurturing", "Last contact": TODAY - dt.timedelta(days=30)}
+    ws, reg = memory(partners=[nurturing, {**nurturing, "Name": "Dr Ann Lee",
+                                           "Email": "ann@lee.example"}])
+    sync_on(ws, TODAY)
+    live = ws.mailbox.live()  # type: ignore[attr-defined]
+    assert {"P-0001/meeting-request", "P-0002/meeting-request"} <= set(live)
+    reg.set("Partners", 2, "Stage", "Paused")
+    reg.set("Partners", 3, "Stage", "Meeting requested")  # about to send it: kept
+    report = sync_on(ws, TODAY)
+    assert report.retracted == {"draft": 1}
+    live = ws.mailbox.live()  # type: ignore[attr-defined]
+    assert "P-0001/meeting-request" not in live and "P-0002/meeting-request" in live
+    assert "Meeting request withdrawn: Stage now Paused, draft deleted" in str(
+        cell(reg, "Partners", 1, "Next touch"))
+
+
+def test_an_emptied_treatment_withdraws_what_was_made_for_it() -> None:
+    ws, reg = memory(checkins=[checkin(**{"Treatment date": TODAY})])
+    sync_on(ws, TODAY)
+    assert "C-0001/check-in" in ws.calendar.live()  # type: ignore[attr-defined]
+    assert "C-0001/aftercare" in ws.mailbox.live()  # type: ignore[attr-defined]
+    reg.set("Check-ins", 2, "Treatment", "")
+    report = sync_on(ws, TODAY)
+    assert report.retracted == {"event": 1, "draft": 1}
+    assert "C-0001/check-in" not in ws.calendar.live()  # type: ignore[attr-defined]
+    assert "C-0001/aftercare" not in ws.mailbox.live()  # type: ignore[attr-defined]
+    assert cell(reg, "Check-ins", 1, "Check-in") == \
+        "withdrawn: treatment removed, event cancelled"
+    assert cell(reg, "Check-ins", 1, "Aftercare") == \
+        "withdrawn: treatment removed, draft deleted"
+    assert str(cell(reg, "Check-ins", 1, "Sync status")).startswith("Needs attention")
+    # A treatment typed in again brings them back.
+    reg.set("Check-ins", 2, "Treatment", "Chemical peel")
+    assert sync_on(ws, TODAY).created == {"event": 1, "draft": 1}
+
+
+def test_an_unknown_treatment_withdraws_nothing() -> None:
+    """A typo is a problem to fix, not a decision: nothing is withdrawn meanwhile."""
+    ws, reg = memory(checkins=[checkin(**{"Treatment date": TODAY})])
+    sync_on(ws, TODAY)
+    reg.set("Check-ins", 2, "Treatment", "Chemcial peel")
+    assert sync_on(ws, TODAY).retracted == {}
+    assert "C-0001/aftercare" in ws.mailbox.live()  # type: ignore[attr-defined]

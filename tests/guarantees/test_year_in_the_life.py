@@ -22,6 +22,9 @@ fake. After every day's sync:
   the owner edited it, deleted by a person, not needed with why, answered;
 - a client check-in staff marked *Done* (a date or Yes) says ``done on DATE`` from then
   on, and nothing is made for it afterwards;
+- no untouched aftercare draft waits for a treatment moved into the future or removed
+  from its row, no check-in event is ahead for a removed treatment, and no nurture
+  reminder is ahead for a partner whose Stage moved on from Nurturing;
 - no status in another row's line: each ID stays beside the client it was given to, and
   what a status cell says (ready in Drafts, sent on DATE, Call on DATE, Report back on
   DATE) is true of that row's own draft or event;
@@ -86,7 +89,7 @@ STATUS_EVENT = re.compile(r"^(?:Call|Email|Text|Report back|Check seen) on (\d{4
 _D = r"\d{4}-\d\d-\d\d"
 _LABEL = (r"(?:(?:Report back|Report-back|Check seen|Meeting request|Introduction via [^:;]+?"
           r"|Nudge|Check-in|Call|Email|Text|Aftercare|Thank-you|Nurture"
-          r"|Offer value \(week \d of 3\))(?: |: ))?")
+          r"|Offer value(?: \(week \d of 3\))?)(?: |: ))?")
 _WHY = r"[^()]*?\S(?: \([^()]+\))?"
 STATES: dict[str, re.Pattern[str]] = {name: re.compile(f"{_LABEL}(?:{body})") for name, body in {
     "due": rf"(?:(?:Call|Email|Text|Report back|Check seen|Check-in|Nudge) )?on {_D}"
@@ -105,8 +108,8 @@ STATES: dict[str, re.Pattern[str]] = {name: re.compile(f"{_LABEL}(?:{body})") fo
     "deleted by a person": r"draft deleted \(made again only if the row changes\)|event "
                            r"deleted in the calendar \(not recreated\)",
     "not needed": r"not needed \(.+\)|none \(no consent to share\)|history: nothing made",
-    "answered": rf"(?:client )?replied on {_D}(?:: answer by {_D})?"
-                rf"|Email bounced on {_D}: check the address",
+    "answered": rf"(?:client )?replied on {_D}(?:: answer by {_D})?|bounced on {_D}"
+                rf"|not drafted: Email bounced on {_D}, check the address",
 }.items()}
 # Next touch leads with the partner's next date (rules 3 and 4), then its obligations.
 NEXT_TOUCH = re.compile(
@@ -116,7 +119,8 @@ NEXT_TOUCH = re.compile(
     rf"contact to start the next cycle\))?"
     rf"|meeting requested: waiting for their reply(?: \(nudge on {_D} if none\))?"
     rf"|meeting requested on {_D}: no reply yet(?:: nudge on {_D})?"
-    r"|paused: nothing planned|nurture weeks over|meeting request .+|introduction .+")
+    r"|paused: nothing planned|nurture weeks over|meeting request .+|introduction .+"
+    rf"|replied on {_D}: (?:nurture ended|meeting request answered)|set Stage to Active")
 OBLIGATION_COLUMNS = ("Thank-you", "Follow-up", "Check-in", "Aftercare", "Next touch")
 
 
@@ -389,14 +393,31 @@ class Life:
                 self.w.h.set_cell("Referrals", number, "Status", step)
                 self.did["status " + step] += 1
         if rng.random() < 0.3:  # a client check-in done (a date, or Yes for today)
-            got = self.pick("Check-ins", lambda r: not r["Done"] and r["Check-in"].startswith(
-                ("Call", "Email", "Text")))
+            got = self.pick("Check-ins", lambda r: not r["Done"] and re.match(
+                r"(?:Call|Email|Text) (?:on|was due) ", r["Check-in"]) is not None)
             if got:
                 number, row = got
                 value = rng.choice(["Yes", today.isoformat()])
                 self.w.h.set_cell("Check-ins", number, "Done", value)
                 self.done[f"{row['Check-in ID']}/check-in"] = today
                 self.did["check-in done"] += 1
+        if rng.random() < 0.05:  # a treatment put off: its date moves into the future
+            got = self.pick("Check-ins", lambda r: r["Aftercare"].startswith("ready in"))
+            if got:
+                later = today + rng.randint(1, 10) * DAY
+                self.w.h.set_cell("Check-ins", got[0], "Treatment date", later.isoformat())
+                self.did["treatment put off"] += 1
+        if rng.random() < 0.03:  # a treatment removed from its row
+            got = self.pick("Check-ins", lambda r: bool(r["Treatment"]))
+            if got:
+                self.w.h.set_cell("Check-ins", got[0], "Treatment", "")
+                self.did["treatment removed"] += 1
+        if rng.random() < 0.05:  # a nurtured partner moves on
+            got = self.pick("Partners", lambda r: r["Stage"] == "Nurturing")
+            if got:
+                stage = rng.choice(["Active", "Paused", "Meeting requested"])
+                self.w.h.set_cell("Partners", got[0], "Stage", stage)
+                self.did["nurture ended"] += 1
         if rng.random() < 0.1:  # a partner contacted
             got = self.pick("Partners")
             if got:
@@ -511,12 +532,25 @@ class Life:
                 first = row["Client"].split()[0]
                 assert not re.search(rf"\b{re.escape(first)}\b", body), \
                     f"{where}: {key} names its client without consent"
+        for key, _ in drafts:  # (retraction: the reason went)
+            row_id, _, purpose = key.partition("/")
+            row = by_id["Check-ins"].get(row_id)
+            if row is None or key in self.edited or purpose != "aftercare":
+                continue
+            assert row["Treatment"], f"{where}: {key} left for a treatment removed"
+            assert dt.date.fromisoformat(row["Treatment date"][:10]) <= self.today, \
+                f"{where}: {key} waits for a treatment moved to {row['Treatment date']}"
         for key, start in events:
             row_id, _, purpose = key.partition("/")
             tab = {"R": "Referrals", "C": "Check-ins", "P": "Partners"}.get(row_id[:1])
             if tab is not None and start > self.today:
                 assert row_id in by_id[tab], f"{where}: {key} ahead for a deleted row"
                 row = by_id[tab][row_id]
+                if purpose.startswith("nurture-"):
+                    assert row["Stage"] == "Nurturing", \
+                        f"{where}: {key} ahead for a partner now {row['Stage']}"
+                if purpose == "check-in":
+                    assert row["Treatment"], f"{where}: {key} ahead, treatment removed"
                 if purpose == "follow-up" and row["Direction"] == "Received":
                     assert row["Consent to share"] == "Yes", \
                         f"{where}: {key} (report back) ahead without consent"
@@ -598,8 +632,8 @@ class Life:
         for key, on in self.done.items():
             row_id = key.partition("/")[0]
             row = by_id["Check-ins"].get(row_id)
-            if row is None:
-                continue
+            if row is None or not row["Treatment"]:
+                continue  # deleted, or not valid (a treatment removed): not planned
             done = row["Check-in"]
             assert done.startswith("done on "), f"{where}: {key} done on {on} says '{done}'"
             assert dt.date.fromisoformat(done[8:18]) <= self.today, f"{where}: {key} '{done}'"
