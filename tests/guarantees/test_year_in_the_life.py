@@ -108,8 +108,8 @@ STATES: dict[str, re.Pattern[str]] = {name: re.compile(f"{_LABEL}(?:{body})") fo
     "deleted by a person": r"draft deleted \(made again only if the row changes\)|event "
                            r"deleted in the calendar \(not recreated\)",
     "not needed": r"not needed \(.+\)|none \(no consent to share\)|history: nothing made",
-    "answered": rf"(?:client )?replied on {_D}(?:: answer by {_D})?|bounced on {_D}"
-                rf"|not drafted: Email bounced on {_D}, check the address",
+    "answered": rf"(?:client )?replied on {_D}(?:: answer by {_D})?"
+                rf"|(?:not drafted: )?Email bounced on {_D}: check the address",
 }.items()}
 # Next touch leads with the partner's next date (rules 3 and 4), then its obligations.
 NEXT_TOUCH = re.compile(
@@ -120,7 +120,7 @@ NEXT_TOUCH = re.compile(
     rf"|meeting requested: waiting for their reply(?: \(nudge on {_D} if none\))?"
     rf"|meeting requested on {_D}: no reply yet(?:: nudge on {_D})?"
     r"|paused: nothing planned|nurture weeks over|meeting request .+|introduction .+"
-    rf"|replied on {_D}: (?:nurture ended|meeting request answered)|set Stage to Active")
+    rf"|replied on {_D}: (?:nurture ended|meeting request answered), set Stage to Active")
 OBLIGATION_COLUMNS = ("Thank-you", "Follow-up", "Check-in", "Aftercare", "Next touch")
 
 
