@@ -250,14 +250,21 @@ def _init_workspace(folder: Path, *, sample: bool) -> LocalInit:
 
 def _demo(folder: Path) -> int:
     config = folder / "sheetsync.toml"
-    if not config.exists():
+    created = not config.exists()
+    if created:
         _init_workspace(folder, sample=True)
         print(f"Created a sample workspace in {folder}")
     else:
         print(f"Using the existing demo workspace in {folder}")
     code = _sync(str(config), dry_run=False, as_json=False, style="table")
+    if created and code in (ExitCode.OK, ExitCode.ROW_PROBLEMS):
+        from sheetsync.workspace.sample import PLAYED, play_the_owner
+
+        if play_the_owner(folder, dt.datetime.now().astimezone()):  # the tracker's turn
+            print(f"\n{PLAYED}")
+            code = _sync(str(config), dry_run=False, as_json=False, style="table")
     print(f"\nLook at: {folder / 'register.xlsx'} (status columns), "
-          f"{folder / 'calendar.ics'}, {folder / 'drafts'}/")
+          f"{folder / 'calendar.ics'}, {folder / 'drafts'}/, {folder / 'inbox'}/")
     # The sample has deliberately bad rows: their messages are the point of the demo.
     return int(ExitCode.OK) if code == ExitCode.ROW_PROBLEMS else code
 

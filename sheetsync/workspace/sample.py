@@ -10,7 +10,12 @@ US 555-01xx numbers).
 from __future__ import annotations
 
 import datetime as dt
+import email
+import os
 from collections.abc import Mapping
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
 
 from sheetsync.core import schema
 from sheetsync.playbook.defaults import DEFAULT_SETTINGS
@@ -347,3 +352,42 @@ def sample_register(today: dt.date) -> dict[str, list[dict[str, object]]]:
         schema.CHECKINS.name: _checkins(today),
         schema.SETTINGS.name: _settings(),
     }
+
+
+#: What ``play_the_owner`` says it did (the demo prints it between its two syncs).
+PLAYED = ("Then, as in a clinic's week: the owner sent two thank-you drafts (moved them to "
+          "sent/), one partner replied, and the other's address bounced (both saved in "
+          "inbox/).")
+
+
+def play_the_owner(folder: Path, now: dt.datetime) -> bool:
+    """What the demo's first sync is followed by, so that the second shows the tracker
+    (README, "The tracker"): the owner sends the first two thank-you drafts (moves their
+    files into ``sent/``), the first one's partner answers, and a mail server reports
+    that the second could not be delivered; both are saved into ``inbox/`` as a mail
+    program saves mail. False (nothing done) when there are not two thank-you drafts."""
+    from sheetsync.workspace.mail import delivery_failure, reply
+
+    drafts = sorted((folder / "drafts").glob("*_thank-you*.eml"))[:2]
+    if len(drafts) < 2:
+        return False
+    sent, inbox = folder / "sent", folder / "inbox"
+    sent.mkdir(exist_ok=True)
+    inbox.mkdir(exist_ok=True)
+    copies = []
+    for path in drafts:
+        os.replace(path, sent / path.name)
+        message = email.message_from_bytes((sent / path.name).read_bytes(),
+                                           policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        copies.append(message)
+    replied, bounced = copies
+    partner = replied["To"].addresses[0]
+    answer = reply(replied, sender=partner.addr_spec, sender_name=partner.display_name,
+                   at=now, body="Thank you for letting me know, glad to hear it went well. "
+                   "Happy to send more patients your way; shall we have a coffee next "
+                   "month?")
+    (inbox / "Re- Thank you.eml").write_bytes(answer)
+    report = delivery_failure(bounced, at=now)
+    (inbox / "Undelivered Mail Returned to Sender.eml").write_bytes(report)
+    return True
