@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -15,6 +16,7 @@ from icalendar import Calendar
 
 from sheetsync.cli.main import main
 from sheetsync.errors import ExitCode
+from sheetsync.workspace.sample import PLAYED
 
 
 def files(folder: Path) -> dict[str, str]:
@@ -36,16 +38,31 @@ def demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     out = capsys.readouterr().out
     assert "Rows read          Partners 14 · Referrals 15 · Check-ins 13" in out
     assert "Rows with problems 6" in out
+    assert PLAYED in out and "Rows with problems 7" in out  # then a reply and a bounce
     return folder
 
 
 def test_demo_makes_events_drafts_and_statuses(demo: Path) -> None:
-    assert len(list((demo / "drafts").glob("*.eml"))) >= 10
+    assert len(list((demo / "drafts").glob("*.eml"))) >= 8  # and two sent
     cal = Calendar.from_ical((demo / "calendar.ics").read_bytes())
     assert len(list(cal.walk("VEVENT"))) >= 10
     statuses = column(demo / "register.xlsx", "Referrals", "Sync status")
     assert statuses.count("OK") >= 10
     assert any(str(s).startswith("Needs attention: Date '03/04/2026' is ambiguous") for s in statuses)
+
+
+def test_demo_shows_a_reply_and_a_bounce(demo: Path) -> None:
+    """Issue 16: the demo's second sync follows the two thank-yous it sent: the partner's
+    reply and the mail server's bounce, both .eml files in inbox/."""
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date()  # the sample's time zone
+    assert sorted(p.name for p in (demo / "sent").glob("*.eml")) == [
+        "R-0001_thank-you.eml", "R-0002_thank-you.eml"]
+    assert len(list((demo / "inbox").glob("*.eml"))) == 2
+    thanks = column(demo / "register.xlsx", "Referrals", "Thank-you")
+    assert thanks[:2] == [f"replied on {today}", f"bounced on {today}"]
+    partners = column(demo / "register.xlsx", "Partners", "Sync status")
+    assert partners[:2] == [
+        "OK", f"Needs attention: Email bounced on {today}: check the address"]
 
 
 def test_second_run_changes_nothing_byte_for_byte(demo: Path, capsys: pytest.CaptureFixture[str]
@@ -94,7 +111,8 @@ def test_json_summary(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["sync", "--config", str(demo / "sheetsync.toml"), "--json"])
     data = json.loads(capsys.readouterr().out)
     assert data["rows_read"] == {"Partners": 14, "Referrals": 15, "Check-ins": 13}
-    assert data["rows_with_problems"] == 6 and data["events"] == {"created": 0, "updated": 0,
+    # The six deliberate mistakes, and the address the demo bounced.
+    assert data["rows_with_problems"] == 7 and data["events"] == {"created": 0, "updated": 0,
                                                                    "retracted": 0}
     assert {p["tab"] for p in data["problems"]} == {"Partners", "Referrals", "Check-ins"}
     # The demo's own sync wrote last and nothing changed since: planning was skipped, and

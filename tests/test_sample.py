@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from sheetsync.core import schema
 from sheetsync.playbook.defaults import DEFAULT_SETTINGS, DEFAULT_TREATMENTS
-from sheetsync.workspace.sample import SAMPLE_BAD_ROW_COUNT, sample_register
+from sheetsync.workspace.sample import SAMPLE_BAD_ROW_COUNT, play_the_owner, sample_register
 
 TODAY = dt.date(2026, 5, 14)
 TYPED_DATE = "03/04/2026"
@@ -171,3 +172,10 @@ def test_settings(register: Register) -> None:
     for key in ("Sender name", "Signature", "Clinic phone"):
         assert values[key]
     assert "Lumen Skin & Body Clinic" in str(values["Signature"])
+
+
+def test_playing_the_owner_needs_two_thank_you_drafts(tmp_path: Path) -> None:
+    """The demo's second act (issue 16) only runs on what its first sync made."""
+    (tmp_path / "drafts").mkdir()
+    assert not play_the_owner(tmp_path, dt.datetime.now(dt.timezone.utc))
+    assert not (tmp_path / "inbox").exists() and not (tmp_path / "sent").exists()

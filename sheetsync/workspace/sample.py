@@ -4,7 +4,8 @@ Dates are relative to ``today`` so a fresh demo always has something due. IDs ar
 the first sync assigns them. A handful of rows are deliberately wrong, each with a Notes
 cell starting "DEMO: ", to show how the sync reports problems in plain words.
 All names, emails and phone numbers are invented (``.example`` domains, Ofcom drama and
-US 555-01xx numbers).
+US 555-01xx numbers). ``play_the_owner`` is the demo's second act: two thank-yous sent, a
+partner's reply and a bounce saved into ``inbox/`` (the tracker).
 """
 
 from __future__ import annotations
