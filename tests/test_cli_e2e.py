@@ -59,7 +59,8 @@ def test_demo_shows_a_reply_and_a_bounce(demo: Path) -> None:
         "R-0001_thank-you.eml", "R-0002_thank-you.eml"]
     assert len(list((demo / "inbox").glob("*.eml"))) == 2
     thanks = column(demo / "register.xlsx", "Referrals", "Thank-you")
-    assert thanks[:2] == [f"replied on {today}", f"bounced on {today}"]
+    assert thanks[:2] == [f"replied on {today}",
+                          f"Email bounced on {today}: check the address"]
     partners = column(demo / "register.xlsx", "Partners", "Sync status")
     assert partners[:2] == [
         "OK", f"Needs attention: Email bounced on {today}: check the address"]
