@@ -1,7 +1,9 @@
 """A year in the life of a register (issue 15, proof): day by day, driven by a seeded
 random generator, staff add partners, referrals and check-ins, give and withdraw consent,
 move referrals on (Seen, Reported back, Closed, Declined), delete and sort rows and change
-Settings; the owner sends, edits and deletes drafts and deletes events. sheetsync's sync
+Settings; the owner sends, edits and deletes drafts and deletes events; partners and
+clients reply to sent drafts (or someone else in the thread does), some mail bounces, the
+clinic answers clients, and staff correct an address that bounced. sheetsync's sync
 runs once a day with the day's clock, on the memory and local backends and on the Google
 fake. After every day's sync:
 
@@ -31,7 +33,11 @@ fake. After every day's sync:
 - this week's digest exists, none for a later week, and at most one that the owner has
   not edited waits in Drafts;
 - a run that rewrites ``calendar.ics`` leaves nothing in it that ended more than the
-  archive threshold ago, except events that run itself wrote (local).
+  archive threshold ago, except events that run itself wrote (local);
+- the tracker (where the backend's harness hands replies and bounces): no new draft goes
+  to an address that bounced while its row's Email cell still holds it; a partner who
+  replied has no value reminder or meeting-request nudge ahead and no meeting request
+  waiting, and none is made, until a new contact starts another cycle.
 
 CI runs fixed seeds and a short stretch (60 days on memory, 30 on local and Google).
 The long run: ``SHEETSYNC_YEAR_DAYS=365 SHEETSYNC_YEAR_SEEDS=1,2,3 pytest
@@ -196,6 +202,8 @@ class World:
         self.clock = clock
         self.h: Any = {"memory": MemoryHarness, "google": GoogleHarness}.get(
             backend, lambda: DayLocalHarness(folder))()
+        # Its hands can reply to and bounce sent drafts (the tracker, issue 16).
+        self.tracks = bool(getattr(self.h, "tracks_threads", False))
 
     def open(self, register: dict[str, Any]) -> Workspace:
         ws: Workspace = self.h.workspace(register)
@@ -313,6 +321,15 @@ class Life:
         self.done: dict[str, dt.date] = {}  # check-in key -> the day staff marked it done
         self.acting_since = START  # the first sync's day (Settings, Acting since)
         self.states: Counter[str] = Counter()
+        # The tracker: addresses whose mail bounced, while their row's Email still holds
+        # them (-> the day); partners' latest reply and latest contact (a typed Last
+        # contact, or a draft to them sent); keys replied to or bounced; clients waiting.
+        self.bounced: dict[str, dt.date] = {}
+        self.bounced_keys: set[str] = set()
+        self.replied: dict[str, dt.date] = {}
+        self.contacted: dict[str, dt.date] = {}
+        self.answered: set[str] = set()
+        self.waiting: set[str] = set()
 
     # --- staff ---------------------------------------------------------------------
 
@@ -422,6 +439,16 @@ class Life:
             got = self.pick("Partners")
             if got:
                 self.w.h.set_cell("Partners", got[0], "Last contact", today.isoformat())
+                self.contacted[got[1]["Name"]] = today
+        if self.bounced and rng.random() < 0.15:  # an address that bounced corrected
+            address = rng.choice(sorted(self.bounced))
+            for tab, column in (("Partners", "Email"), ("Check-ins", "Client email")):
+                got = self.pick(tab, lambda r, c=column: r[c] == address)  # type: ignore[misc]
+                if got:
+                    self.w.h.set_cell(tab, got[0], column, f"fixed{self.n}.{address}")
+                    self.n += 1
+            del self.bounced[address]
+            self.did["email corrected"] += 1
         if rng.random() < 0.12:  # a row deleted (one: never enough to hold the tab)
             tab = rng.choice(["Referrals", "Check-ins"])
             if len(self.rows(tab)) >= 6:
@@ -454,6 +481,7 @@ class Life:
 
     def owner_day(self) -> None:
         rng = self.rng
+        ids: dict[str, dict[str, dict[str, str]]] = {}
         drafts = sorted(k for k, _ in self.w.drafts())
         for key in drafts:
             roll = rng.random()
@@ -465,6 +493,9 @@ class Life:
                 self.w.h.send_draft(key, self.today)
                 self.sent[key] = self.today
                 self.did["draft sent"] += 1
+                ids = ids or self.ids()
+                if partner := self.partner_of(key, ids):  # a contact
+                    self.contacted[partner] = self.today
             elif roll < 0.2:
                 self.w.edit_draft(key, "\nSee you soon, Ana")
                 self.edited[key] = dict(self.w.drafts())[key]
@@ -480,6 +511,109 @@ class Life:
                 self.w.h.delete_event(key)
                 self.deleted_events.add(key)
                 self.did["event deleted"] += 1
+
+    # --- what comes back into sent drafts' threads (the tracker) ---------------------
+
+    def ids(self) -> dict[str, dict[str, dict[str, str]]]:
+        rows = {tab: self.rows(tab) for tab in ("Partners", "Referrals", "Check-ins")}
+        return {tab: {r[ID[tab]]: r for r in rows[tab] if r[ID[tab]]} for tab in rows}
+
+    def partner_of(self, key: str, ids: dict[str, dict[str, dict[str, str]]]) -> str:
+        """The partner (by name) a partner draft was written to; "" for a client's."""
+        row_id, _, purpose = key.partition("/")
+        if row_id.startswith("R-"):
+            return ids["Referrals"].get(row_id, {}).get("Partner", "")
+        if row_id.startswith("P-"):
+            row = ids["Partners"].get(row_id, {})
+            return row.get("Introduced by" if purpose == "introduction" else "Name", "")
+        return ""
+
+    def address_of(self, key: str, ids: dict[str, dict[str, dict[str, str]]]) -> str:
+        """The address the register gives for the draft ``key`` now ("" row gone)."""
+        row_id = key.partition("/")[0]
+        if row_id.startswith("C-"):
+            return ids["Check-ins"].get(row_id, {}).get("Client email", "")
+        partner = self.partner_of(key, ids)
+        by_name = {r["Name"]: r for r in ids["Partners"].values()}
+        return by_name.get(partner, {}).get("Email", "")
+
+    def mail_day(self) -> None:
+        """Replies from the partner, the client or someone else in the thread, delivery
+        failures, and the clinic's answers to clients, before the day's sync."""
+        if not self.w.tracks:
+            return
+        rng = self.rng
+        moment = dt.datetime.combine(self.today, dt.time(10), tzinfo=dt.timezone.utc)
+        self.w.begin()
+        try:
+            ids = self.ids()
+        finally:
+            self.w.end(save=False)
+        for key, sent in sorted(self.sent.items()):
+            if key.startswith("digest-") or sent >= self.today or key in self.bounced_keys \
+                    or (self.today - sent).days > 25:
+                continue
+            address = self.address_of(key, ids)
+            if not address:
+                continue  # its row was deleted
+            roll = rng.random()
+            if key in self.waiting:
+                if roll < 0.3:
+                    self.w.h.clinic_answer(key, moment)
+                    self.waiting.discard(key)
+                    self.did["clinic answered"] += 1
+                continue
+            if key in self.answered:
+                continue
+            if roll < 0.04 and address not in self.bounced:
+                self.w.h.bounce(key, moment)
+                self.bounced[address] = self.today
+                self.bounced_keys.add(key)
+                self.did["bounce"] += 1
+            elif roll < 0.14:
+                sender = address if rng.random() < 0.75 else "frontdesk@elsewhere.example"
+                self.w.h.reply(key, sender, moment)
+                self.answered.add(key)
+                self.did["reply"] += 1
+                if partner := self.partner_of(key, ids):
+                    self.replied[partner] = self.today
+                else:
+                    self.waiting.add(key)
+
+    def check_tracker(self, where: str, events: list[tuple[str, dt.date]],
+                      drafts: list[tuple[str, str]], new: list[str],
+                      ids: dict[str, dict[str, dict[str, str]]]) -> None:
+        """No new draft to an address that bounced while its row still holds it; a
+        partner who replied has no nurture reminder or meeting-request nudge ahead and no
+        meeting request waiting, until a new contact."""
+        holds = {r.get("Email", "") for r in ids["Partners"].values()} | \
+            {r.get("Client email", "") for r in ids["Check-ins"].values()}
+        for address in [a for a in self.bounced if a not in holds]:
+            del self.bounced[address]  # its row was deleted: the address is free again
+        live = {k for k, _ in drafts}
+        for key in new:
+            if key in live and not key.startswith("digest-"):
+                address = self.address_of(key, ids)
+                assert address not in self.bounced, \
+                    f"{where}: {key} drafted to an address that bounced on " \
+                    f"{self.bounced.get(address)}"
+        ended = {name for name, day in self.replied.items()
+                 if self.contacted.get(name, dt.date.min) <= day}
+        names = {row_id: r["Name"] for row_id, r in ids["Partners"].items()}
+        for key, start in events:
+            row_id = key.partition("/")[0]
+            if ("/nurture-" in key or "/nudge@" in key) and start > self.today and \
+                    names.get(row_id) in ended:
+                raise AssertionError(f"{where}: {key} ahead on {start} though "
+                                     f"{names[row_id]} replied on {self.replied[names[row_id]]}")
+        nurturing = {row_id for row_id, r in ids["Partners"].items()
+                     if r.get("Stage") == "Nurturing"}
+        for key in live:
+            row_id = key.partition("/")[0]
+            if key.endswith("/meeting-request") and key not in self.edited and \
+                    row_id in nurturing and names.get(row_id) in ended:
+                raise AssertionError(f"{where}: {key} waits in Drafts though "
+                                     f"{names[row_id]} replied on {self.replied[names[row_id]]}")
 
     # --- the day -----------------------------------------------------------------------
 
@@ -561,6 +695,8 @@ class Life:
         line = self.acting_since - 14 * DAY
         made = {k: d for k, d in events} | {k: None for k, _ in drafts} | \
             {k: None for k in self.sent}
+        self.check_tracker(where, events, drafts, [k for k in made if k not in self.ever],
+                           by_id)
         for key, start in made.items():
             if key in self.ever:
                 continue
@@ -675,6 +811,7 @@ class Life:
             self.staff_day()
             self.w.end()
             self.owner_day()
+            self.mail_day()
             self.sync()
             self.check()
 
@@ -735,6 +872,10 @@ def test_a_year_in_the_life(backend: str, seed: int, tmp_path: Path,
         assert life.did[what] > 0, (what, life.did)
     for state in ("due", "done", "not needed"):
         assert life.states[state] > 0, (state, life.states)
+    if world.tracks:  # replies and bounces came, and the rows said so
+        for what in ("reply", "bounce"):
+            assert life.did[what] > 0, (what, life.did)
+        assert life.states["answered"] > 0, life.states
     assert life.ever, "nothing was ever made"
 
 
@@ -790,3 +931,25 @@ def test_the_daily_checks_catch_what_they_guard(tmp_path: Path) -> None:
     life.deleted_events.add("C-0001/check-in")  # as if a person had deleted it
     with pytest.raises(AssertionError, match="deleted events made again"):
         life.check()
+
+
+def test_the_tracker_checks_catch_what_they_guard(tmp_path: Path) -> None:
+    """The tracker's checks are not vacuous: a draft new today to an address that
+    bounced, and a nurture reminder ahead for a partner who replied, each fail them."""
+    world = World("memory", tmp_path, lambda: dt.datetime.combine(START, dt.time(12)))
+    world.open(first_register())
+    life = Life(world, 15, 10)
+    life.sync()
+    life.check()
+    life.ever.discard("R-0001/thank-you")  # as if made today ...
+    life.bounced["carol@webster.example"] = START  # ... to an address that bounced
+    with pytest.raises(AssertionError, match="drafted to an address that bounced"):
+        life.check()
+    life.bounced.clear()
+    life.check()
+    assert any("/nurture-" in k for k, start in world.events() if start > START)
+    life.replied["Dr Lee Park"] = START  # Lee replied: nothing of the nurture ahead
+    with pytest.raises(AssertionError, match=r"ahead on .* though Dr Lee Park replied"):
+        life.check()
+    life.contacted["Dr Lee Park"] = START + DAY  # a contact since: a new cycle is fine
+    life.check()
