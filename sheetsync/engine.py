@@ -285,6 +285,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     progress.info("Checking the calendar and drafts")
     if isinstance(workspace.calendar, ListsNews):
         workspace.calendar.since(parsed.state.news.get("calendar", ""))
+    if isinstance(workspace.mailbox, ListsNews):
+        workspace.mailbox.since(parsed.state.news.get("mail", ""))
     observations = {k: sent_in(parsed.settings.zone, o) for k, o in _observe(
         workspace, parsed.state, watched, parsed.settings.mail_domain).items()}
     news = news_in(parsed.state, observations)
@@ -389,6 +391,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         new_state.write_token = uuid.uuid4().hex[:12]
         if isinstance(workspace.calendar, ListsNews):
             new_state.news["calendar"] = workspace.calendar.news_token()
+        if isinstance(workspace.mailbox, ListsNews):
+            new_state.news["mail"] = workspace.mailbox.news_token()
         forget_placed_rows(new_state, parsed.all_rows(), today)
         settled = not (failures or left or parsed.tab_problems or any(
             r.sent_on is not None or r.deleted for r in results.values()))

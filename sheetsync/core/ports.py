@@ -354,6 +354,9 @@ class Known:
     remote_id: str
     thread_id: str = ""
     message_id: str = ""
+    # The backend's stamp of what sheetsync last wrote (``ChangeResult.written``; Gmail's
+    # message id): a mailbox that lists news (``ListsNews``) tells its own writes by it.
+    written: str = ""
 
 
 @dataclass(frozen=True)

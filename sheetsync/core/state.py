@@ -75,7 +75,7 @@ class ObjectRecord:
     names_client: bool = False
 
     def known(self, message_id: str = "") -> Known:
-        return Known(self.key, self.remote_id, self.thread_id, message_id)
+        return Known(self.key, self.remote_id, self.thread_id, message_id, self.written)
 
     @property
     def row_key(self) -> str:

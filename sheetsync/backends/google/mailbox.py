@@ -25,6 +25,19 @@ Google refuses the ``q`` search parameter to tokens that hold the ``gmail.metada
 
 What goes out with a sent draft names no row and no purpose: the Message-ID's digest and
 the X-Sheetsync-Ref header are the same opaque value (``core.messages``).
+
+News (``ports.ListsNews``, ``gmail_news``): with the history id the state kept, ``observe``
+makes one ``users.history.list`` (2 quota units a page of 500 changes) instead of listing
+every draft. A known draft whose thread the history does not touch (nothing but
+sheetsync's own last write, ``Known.written``) is as the last run left it; only touched
+threads are read (``threads.get``, batched). Without a history id, or when Gmail answers
+404 for one too old, the run checks everything once as above (``users.getProfile`` first
+gives the id the next run starts from). ``news_token`` is taken past this run's own
+writes when the history after them names nothing else.
+
+The tracker (``ports.FollowsThreads``): ``follow`` reads the threads of sent drafts that
+the same history names (all of them on a full check), ``threads.get(format=metadata)``:
+From, the SENT label, and a delivery report's Content-Type and X-Failed-Recipients.
 """
 
 from __future__ import annotations
@@ -36,12 +49,23 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sheetsync.backends.google import gmail_news
 from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.ahead import Ahead
+from sheetsync.backends.google.gmail_news import News
 from sheetsync.backends.google.pacer import quota_seconds
 from sheetsync.backends.google.retry import RetryLater, RetryPolicy, error_message, error_status
 from sheetsync.core import messages
-from sheetsync.core.ports import Change, ChangeResult, DraftSpec, Known, Observation, Presence
+from sheetsync.core.ports import (
+    Change,
+    ChangeResult,
+    DraftSpec,
+    Followed,
+    Known,
+    Observation,
+    Presence,
+    ThreadNews,
+)
 
 ME = "me"
 GONE_MESSAGE = "the draft is no longer in Gmail (sent or deleted)"
@@ -150,6 +174,94 @@ class GmailMailbox:
         # The drafts as this run's listing showed them (draft id -> draft), for telling
         # a person's edit: Gmail gives a draft a new message id whenever it is saved.
         self._seen: dict[str, _Draft] | None = None
+        # News (``ports.ListsNews``): the state's history id, what this run's history
+        # listing named (None: a full check), the history id from which this run has
+        # seen everything, and what this run wrote itself.
+        self._since = ""
+        self._listed = False
+        self._news: News | None = None
+        self._base = ""
+        self._unsure = False
+        self._own_added: set[str] = set()
+        self._own_removed: set[str] = set()
+        self._drafts_now: dict[str, _Draft] = {}  # drafts a thread read found
+
+    # ---------------------------------------------------------------------------- news
+
+    def since(self, token: str) -> None:
+        """``ports.ListsNews``: ask only what changed since ``token`` ("" = check all)."""
+        self._since, self._listed, self._news, self._base = token, False, None, ""
+        self._unsure = False
+        self._own_added, self._own_removed = set(), set()
+        self._drafts_now = {}
+        self._made.clear()
+        self._seen = None
+
+    def news_token(self) -> str:
+        """``ports.ListsNews``: the history id the next run starts from ("" = none)."""
+        if self._unsure or not self._base:
+            return "" if self._unsure and not self._since else self._since
+        if not (self._own_added or self._own_removed):
+            return self._base
+        try:
+            after = self._list_history(self._base)
+        except Exception:
+            return self._base
+        if after is None:
+            return ""
+        # Past this run's own writes, unless someone else changed something meanwhile:
+        # then from before them, so the next run sees it (and knows its own by
+        # ``Known.written``).
+        return after.current if after.only(self._own_added, self._own_removed) \
+            else self._base
+
+    def _history(self) -> News | None:
+        """This run's news (listed once): None means a full check (no history id, or
+        one Gmail no longer accepts). Raises when Gmail could not be asked."""
+        if self._listed:
+            return self._news
+        news = self._list_history(self._since) if self._since else None
+        if news is None:
+            self._base = self._profile_history_id()  # before the full check looks
+        else:
+            self._base = news.current
+        self._news, self._listed = news, True
+        return news
+
+    def _profile_history_id(self) -> str:
+        def profile() -> Any:
+            return self.service.users().getProfile(userId=ME, fields="historyId").execute(
+                num_retries=0)
+
+        data = self.policy.run(profile, idempotent=True, what="Gmail")
+        return str(data.get("historyId", ""))
+
+    def _list_history(self, start: str) -> News | None:
+        """Every change since ``start``, page by page; None when Gmail answers 404 (a
+        history id too old: the caller checks everything once)."""
+        news: News | None = None
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"userId": ME, "startHistoryId": start,
+                                      "maxResults": 500, "fields": gmail_news.HISTORY_FIELDS}
+            if token:
+                kwargs["pageToken"] = token
+
+            def page(kwargs: dict[str, Any] = kwargs) -> Any:
+                return self._users("history").list(**kwargs).execute(num_retries=0)
+
+            try:
+                data = self.policy.run(page, idempotent=True, what="Gmail")
+            except Exception as exc:
+                if error_status(exc) == 404:
+                    return None
+                raise
+            news = news or News("")
+            news.add_page(data)
+            news.current = str(data.get("historyId") or news.current or start)
+            token = data.get("nextPageToken")
+            if not token:
+                return news
 
     def look_ahead(self) -> None:
         self._made.clear()
@@ -209,8 +321,17 @@ class GmailMailbox:
         if not known:
             return {}
         try:
+            news = self._history()
+        except Exception:
+            self._unsure = True
+            return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id, k.thread_id)
+                    for k in known}
+        if news is not None:
+            return self._observe_news(known, news)
+        try:
             drafts = self._listing.take(self._list_drafts)  # started ahead, or now
         except Exception:
+            self._unsure = True
             return {k.key: Observation(k.key, Presence.UNKNOWN, k.remote_id, k.thread_id)
                     for k in known}
         self._seen = drafts
@@ -236,6 +357,69 @@ class GmailMailbox:
                 result[item.key] = self._from_thread(item, outcomes[item.key], by_message)
         return result
 
+    def _observe_news(self, known: Sequence[Known], news: News) -> dict[str, Observation]:
+        """``observe`` from the history: only the threads it touched are read."""
+        self._known_draft_ids = {k.remote_id for k in known if k.remote_id}
+        written: dict[str, set[str]] = {}
+        for item in known:
+            written.setdefault(item.thread_id, set()).add(item.written)
+        result: dict[str, Observation] = {}
+        seen: dict[str, _Draft] = {}
+        touched: list[Known] = []
+        for item in known:
+            if not item.thread_id:
+                result[item.key] = Observation(item.key, Presence.DELETED, item.remote_id)
+            elif news.touches_drafts(item.thread_id, written[item.thread_id]):
+                touched.append(item)
+            else:
+                result[item.key] = Observation(item.key, Presence.PRESENT, item.remote_id,
+                                               item.thread_id)
+                seen[item.remote_id] = _Draft(item.remote_id, item.written, item.thread_id)
+        if touched:
+            threads = gmail_news.threads_of(
+                Followed(k.key, k.thread_id, "", "") for k in touched)
+            outcomes = self._read_threads(threads)
+            for item in touched:
+                found = self._from_thread(item, outcomes[item.thread_id], {}, news=True)
+                result[item.key] = found
+                if found.presence is Presence.UNKNOWN:
+                    self._unsure = True
+                if found.presence is Presence.PRESENT and item.remote_id in self._drafts_now:
+                    seen[item.remote_id] = self._drafts_now[item.remote_id]
+        self._seen = seen
+        return result
+
+    def _read_threads(self, threads: Sequence[str]) -> dict[str, Outcome]:
+        parts = [Part(t, self._thread_factory(t, gmail_news.THREAD_HEADERS)) for t in threads]
+        return run_batch(self.service, parts, self.policy, what="Gmail") if parts else {}
+
+    # -------------------------------------------------------------------------- follow
+
+    def follow(self, followed: Sequence[Followed]) -> dict[str, ThreadNews]:
+        """``ports.FollowsThreads``: the threads of sent drafts that changed since the
+        last run (every one on a full check), read with their headers only."""
+        if not followed:
+            return {}
+        try:
+            news = self._history()
+        except Exception:
+            self._unsure = True
+            return {f.key: ThreadNews(f.key, unknown=True) for f in followed}
+        wanted = [f for f in followed if f.thread_id
+                  and (news is None or news.touches_thread(f.thread_id))]
+        outcomes = self._read_threads(gmail_news.threads_of(wanted))
+        result: dict[str, ThreadNews] = {}
+        for item in wanted:
+            outcome = outcomes[item.thread_id]
+            if outcome.ok:
+                result[item.key] = gmail_news.thread_news(item, outcome.response or {})
+            elif outcome.error is not None and error_status(outcome.error) in (404, 410):
+                result[item.key] = ThreadNews(item.key, gone=True)
+            else:
+                self._unsure = True
+                result[item.key] = ThreadNews(item.key, unknown=True)
+        return result
+
     def _list_drafts(self) -> dict[str, _Draft]:
         drafts: dict[str, _Draft] = {}
         token: str | None = None
@@ -257,15 +441,20 @@ class GmailMailbox:
             if not token:
                 return drafts
 
-    def _thread_factory(self, thread_id: str) -> Callable[[], Any]:
+    def _thread_factory(self, thread_id: str,
+                        headers: list[str] | None = None) -> Callable[[], Any]:
         def make() -> Any:
             return self._users("threads").get(
-                userId=ME, id=thread_id, format="metadata", metadataHeaders=METADATA_HEADERS)
+                userId=ME, id=thread_id, format="metadata",
+                metadataHeaders=headers or METADATA_HEADERS)
 
         return make
 
     def _from_thread(self, item: Known, outcome: Outcome,
-                     drafts_by_message: dict[str, _Draft]) -> Observation:
+                     drafts_by_message: dict[str, _Draft], *, news: bool = False
+                     ) -> Observation:
+        """What a thread read says of a known draft. From the history (``news``) no
+        draft listing was made: a draft message of ours there is the draft itself."""
         if not outcome.ok:
             if outcome.error is not None and error_status(outcome.error) in (404, 410):
                 return Observation(item.key, Presence.DELETED, item.remote_id)
@@ -282,6 +471,11 @@ class GmailMailbox:
                 if draft is not None:  # still a draft, under another draft id
                     return Observation(item.key, Presence.PRESENT, draft.draft_id,
                                        draft.thread_id or item.thread_id)
+                if news and "TRASH" not in labels:  # (its message id tells an edit)
+                    self._drafts_now[item.remote_id] = _Draft(
+                        item.remote_id, str(message.get("id", "")), item.thread_id)
+                    return Observation(item.key, Presence.PRESENT, item.remote_id,
+                                       item.thread_id)
             if "SENT" in labels:
                 sent.append(message)
                 if mine:
@@ -309,6 +503,13 @@ class GmailMailbox:
     # --------------------------------------------------------------------------- apply
 
     def apply(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        if changes and not self._listed:
+            # Where the history stands before this run writes: its token starts there.
+            try:
+                self._history()
+            except Exception:
+                self._unsure = True
+        self._own_removed.update(c.written for c in changes if c.op != "create" and c.written)
         results: dict[str, ChangeResult] = {}
         specs: dict[str, DraftSpec] = {}
         targets: dict[str, _Draft] = {}
@@ -384,6 +585,7 @@ class GmailMailbox:
                 mid = specs[key].message_id
                 self._made[str(message["id"])] = _Whose(
                     _search_id(mid).lower(), messages.ref_of(mid), "")
+        self._own_added.update(r.written for r in results.values() if r.ok and r.written)
         order = [c.key for c in changes]
         return [results[k] for k in dict.fromkeys(order) if k in results]
 

@@ -24,7 +24,10 @@ Test API (all on the ``FakeGoogle`` instance):
 * ``calendar``: ``add_calendar``, ``events``, ``event``, ``user_deletes_event``,
   ``user_moves_event``, ``user_edits_event``, ``purge_deleted``.
 * ``gmail``: ``draft_list``, ``message_list``, ``owner_sends_draft``, ``owner_deletes_draft``,
-  ``owner_edits_draft``, ``receive``, ``api_sends`` (drafts.send/messages.send calls).
+  ``owner_edits_draft``, ``receive`` (threaded by its headers, as Gmail does),
+  ``thread_messages``, ``owner_deletes_thread``, ``relabel``, ``expire_history``,
+  ``history`` (``users.history.list``; ``history.kept``), ``api_sends``
+  (drafts.send/messages.send calls). ``inbound`` writes replies and delivery reports.
 * ``faults.add(api=, method=, status=, times=, retry_after=, reason=, timeout=, applied=,
   in_batch=, skip=)``; ``faults.clear()``; ``faults.pending``.
 * ``quotas.enforce(window=, sheets_per_minute=, calendar_per_minute=,

@@ -4,6 +4,11 @@ A draft is a container with a stable id around a message whose id changes on eve
 update; sending it deletes the draft and creates a new message (new id, same thread,
 label SENT) — see developers.google.com/gmail/api/guides/drafts. ``drafts.send`` and
 ``messages.send`` work but are counted loudly in ``api_sends``: sheetsync must never send.
+
+Every change is a history record (``users.history.list``), and mail joins a thread only
+as Gmail threads it (References/In-Reply-To and the subject): see ``gmail_history``.
+Mail from outside comes in through ``receive`` (``inbound`` writes replies and
+delivery reports as they arrive).
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from .discovery import decode_base64
 from .errors import ApiError, bad_request, not_found
+from .gmail_history import History, base_subject, is_gmail_report, referenced_ids
 from .server import Service, route
 
 HIDDEN = ("TRASH", "SPAM")
@@ -43,6 +50,7 @@ class Message:
     internal_date: int  # epoch milliseconds
     history_id: int
     _parsed: EmailMessage | None = field(default=None, init=False, repr=False, compare=False)
+    _heads: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def parsed(self) -> EmailMessage:
@@ -56,6 +64,15 @@ class Message:
 
     def header(self, name: str) -> str:
         value = self.parsed.get(name)
+        return "" if value is None else str(value)
+
+    def head(self, name: str) -> str:
+        """A header without parsing the body (threading looks at many messages)."""
+        if self._parsed is not None:
+            return self.header(name)
+        if self._heads is None:
+            self._heads = BytesHeaderParser().parsebytes(self.raw)
+        value = self._heads.get(name)
         return "" if value is None else str(value)
 
     @property
@@ -85,7 +102,8 @@ class GmailService(Service):
         self.drafts: dict[str, Draft] = {}
         self.api_sends = 0
         self._n = 0
-        self._history = 1000
+        self.history = History()
+        self._threads: dict[str, set[str]] = {}  # thread id -> its message ids
 
     # ================================================================ helpers
     def draft_list(self) -> list[dict[str, Any]]:
@@ -113,8 +131,7 @@ class GmailService(Service):
         with self.fake.lock:
             draft = self._draft(draft_id)
             del self.drafts[draft_id]
-            self.messages.pop(draft.message.id, None)
-            self._history += 1
+            self._remove(draft.message)
 
     def owner_edits_draft(self, draft_id: str, *, subject: str | None = None,
                           body: str | None = None) -> None:
@@ -129,11 +146,60 @@ class GmailService(Service):
                 msg.set_content(body)
             self._replace_draft_message(draft, msg.as_bytes(), draft.message.thread_id)
 
-    def receive(self, raw: bytes, *, thread_id: str | None = None,
-                when: datetime | None = None) -> str:
-        """Deliver a message to the inbox (e.g. a partner's reply)."""
+    def receive(self, raw: bytes, *, when: datetime | None = None,
+                labels: tuple[str, ...] = ("INBOX", "UNREAD")) -> str:
+        """Deliver a message to the mailbox (a partner's reply, a delivery report):
+        Gmail threads it by its References/In-Reply-To and subject. Labels ``("SENT",)``
+        make it mail the owner wrote from Gmail itself. Returns the message id."""
         with self.fake.lock:
-            return self._new_message(raw, ["INBOX", "UNREAD"], thread_id, when).id
+            return self._new_message(raw, list(labels), None, when).id
+
+    def thread_of(self, message_id: str) -> str:
+        with self.fake.lock:
+            return self.messages[message_id].thread_id
+
+    def thread_messages(self, thread_id: str) -> list[dict[str, Any]]:
+        """The thread's messages as ``message_list`` describes them, oldest first."""
+        with self.fake.lock:
+            found = sorted((self.messages[i] for i in self._threads.get(thread_id, ())),
+                           key=lambda m: (m.internal_date, m.id))
+            return [self._describe(m) for m in found]
+
+    def owner_deletes_thread(self, thread_id: str, *, forever: bool = False) -> None:
+        """The owner deletes a conversation in Gmail: to the Trash (labels TRASH), or
+        ``forever`` (emptied from the Trash: the thread is gone, threads.get 404s)."""
+        with self.fake.lock:
+            found = [self.messages[i] for i in sorted(self._threads.get(thread_id, ()))]
+            if not found:
+                raise KeyError(thread_id)
+            for message in found:
+                if forever:
+                    for draft in [d for d in self.drafts.values() if d.message is message]:
+                        del self.drafts[draft.id]
+                    self._remove(message)
+                else:
+                    self.relabel(message.id, add=("TRASH",), remove=("INBOX", "UNREAD"))
+
+    def relabel(self, message_id: str, *, add: tuple[str, ...] = (),
+                remove: tuple[str, ...] = ()) -> None:
+        """Labels change (the owner reads, archives, trashes): history records them."""
+        with self.fake.lock:
+            message = self.messages[message_id]
+            added = tuple(lb for lb in add if lb not in message.labels)
+            removed = tuple(lb for lb in remove if lb in message.labels)
+            message.labels = [lb for lb in message.labels if lb not in removed] + list(added)
+            if added:
+                message.history_id = self.history.add("labelAdded", message.id,
+                                                      message.thread_id, message.labels, added)
+            if removed:
+                message.history_id = self.history.add("labelRemoved", message.id,
+                                                      message.thread_id, message.labels,
+                                                      removed)
+
+    def expire_history(self) -> None:
+        """Every history id handed out so far is too old now (Google: 404)."""
+        with self.fake.lock:
+            self.history.expire()
 
     # ============================================================ internals
     def _user(self, params: dict[str, Any]) -> None:
@@ -146,16 +212,49 @@ class GmailService(Service):
         return f"{0x19A0B1C2D3E40000 + self._n * 0x1F3:x}"
 
     def _new_message(self, raw: bytes, labels: list[str], thread_id: str | None,
-                     when: datetime | None = None) -> Message:
-        self._history += 1
+                     when: datetime | None = None, *, keep_thread: bool = False) -> Message:
+        """A message joins ``thread_id`` (or, arriving, the thread its headers name) only
+        as Gmail threads it (``gmail_history``); ``keep_thread``: a draft's new version
+        stays in its own thread when nothing else is in it."""
         msg_id = self._new_id()
         moment = when or self.now()
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        message = Message(msg_id, thread_id or msg_id, labels, raw,
-                          int(moment.timestamp() * 1000), self._history)
+        message = Message(msg_id, msg_id, labels, raw, int(moment.timestamp() * 1000), 0)
+        if thread_id and keep_thread and not self._threads.get(thread_id):
+            message.thread_id = thread_id
+        else:
+            message.thread_id = self._thread_for(message, thread_id) or msg_id
         self.messages[msg_id] = message
+        self._threads.setdefault(message.thread_id, set()).add(msg_id)
+        message.history_id = self.history.add("messageAdded", msg_id, message.thread_id,
+                                              labels)
         return message
+
+    def _thread_for(self, message: Message, wanted: str | None) -> str | None:
+        parents = set(referenced_ids(message.head("References"), message.head("In-Reply-To")))
+        if not parents:
+            return None
+        subject = base_subject(message.head("Subject"))
+        report = is_gmail_report(message.head("From"), message.head("Content-Type"))
+        candidates = [wanted] if wanted else list(self._threads)
+        for thread in candidates:
+            members = [self.messages[i] for i in self._threads.get(thread, ())]
+            named = [m for m in members if m.head("Message-ID").strip().lower() in parents]
+            if named and (report or any(base_subject(m.head("Subject")) == subject
+                                        for m in named)):
+                return thread
+        return None
+
+    def _remove(self, message: Message) -> None:
+        if self.messages.pop(message.id, None) is None:
+            return
+        members = self._threads.get(message.thread_id)
+        if members is not None:
+            members.discard(message.id)
+            if not members:
+                del self._threads[message.thread_id]
+        self.history.add("messageDeleted", message.id, message.thread_id, [])
 
     def _draft(self, draft_id: str) -> Draft:
         draft = self.drafts.get(draft_id)
@@ -164,7 +263,7 @@ class GmailService(Service):
         return draft
 
     def _thread_exists(self, thread_id: str) -> bool:
-        return any(m.thread_id == thread_id for m in self.messages.values())
+        return bool(self._threads.get(thread_id))
 
     def _raw(self, body: dict[str, Any]) -> tuple[bytes, str | None]:
         message = body.get("message") or {}
@@ -181,8 +280,11 @@ class GmailService(Service):
         return data, thread_id
 
     def _replace_draft_message(self, draft: Draft, raw: bytes, thread_id: str | None) -> None:
-        self.messages.pop(draft.message.id, None)
-        draft.message = self._new_message(raw, ["DRAFT"], thread_id or draft.message.thread_id)
+        old = draft.message
+        self._remove(old)
+        draft.message = self._new_message(raw, ["DRAFT"], thread_id or old.thread_id,
+                                          keep_thread=(thread_id or old.thread_id)
+                                          == old.thread_id)
 
     def _send(self, draft: Draft, when: datetime | None, new_message_id: str | None) -> Message:
         moment = when or self.now()
@@ -195,8 +297,9 @@ class GmailService(Service):
             del msg["Message-ID"]
             msg["Message-ID"] = new_message_id
         del self.drafts[draft.id]
-        self.messages.pop(draft.message.id, None)
-        return self._new_message(msg.as_bytes(), ["SENT"], draft.message.thread_id, moment)
+        self._remove(draft.message)
+        return self._new_message(msg.as_bytes(), ["SENT"], draft.message.thread_id, moment,
+                                 keep_thread=True)
 
     def _describe(self, m: Message, draft_id: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"id": m.id, "thread_id": m.thread_id, "labels": list(m.labels),
@@ -261,7 +364,7 @@ class GmailService(Service):
         self._user(params)
         return {"emailAddress": self.fake.owner, "messagesTotal": len(self.messages),
                 "threadsTotal": len({m.thread_id for m in self.messages.values()}),
-                "historyId": str(self._history)}
+                "historyId": str(self.history.current)}
 
     @route("gmail.users.drafts.create")
     def drafts_create(self, params: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -361,10 +464,15 @@ class GmailService(Service):
         return self._resource(message, params.get("format", "full"),
                               params.get("metadataHeaders"))
 
+    @route("gmail.users.history.list")
+    def history_list(self, params: dict[str, Any], body: Any) -> dict[str, Any]:
+        self._user(params)
+        return self.history.list(params)
+
     @route("gmail.users.threads.get")
     def threads_get(self, params: dict[str, Any], body: Any) -> dict[str, Any]:
         self._user(params)
-        found = sorted((m for m in self.messages.values() if m.thread_id == params["id"]),
+        found = sorted((self.messages[i] for i in self._threads.get(params["id"], ())),
                        key=lambda m: (m.internal_date, m.id))
         if not found:
             raise not_found()

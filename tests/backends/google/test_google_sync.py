@@ -128,7 +128,7 @@ def test_500_rows_one_values_write_and_unchanged_run_writes_nothing() -> None:
     assert second.cells_written == 0 and second.failed == 0
     assert sheet_calls(h.fake) == {"spreadsheets.get": 1}
     assert h.fake.calls["calendar", "events.list"] == 1  # one page, not 500 gets
-    assert h.fake.calls["gmail", "users.drafts.list"] == 1
+    assert h.fake.calls["gmail", "users.history.list"] == 1  # what changed, no listing
     assert h.fake.calls.for_api("calendar") + h.fake.calls.for_api("gmail") == 2
 
     h.set_cell("Check-ins", 7, "Treatment date", TODAY + dt.timedelta(days=1))
