@@ -50,7 +50,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheetsync.backends.google import gmail_news
-from sheetsync.backends.google._batch import Outcome, Part, Resources, run_batch
+from sheetsync.backends.google._batch import MAX_BATCH, Outcome, Part, Resources, run_batch
 from sheetsync.backends.google.ahead import Ahead
 from sheetsync.backends.google.gmail_news import News
 from sheetsync.backends.google.pacer import quota_seconds
@@ -184,7 +184,6 @@ class GmailMailbox:
         self._unsure = False
         self._own_added: set[str] = set()
         self._own_removed: set[str] = set()
-        self._drafts_now: dict[str, _Draft] = {}  # drafts a thread read found
 
     # ---------------------------------------------------------------------------- news
 
@@ -193,7 +192,6 @@ class GmailMailbox:
         self._since, self._listed, self._news, self._base = token, False, None, ""
         self._unsure = False
         self._own_added, self._own_removed = set(), set()
-        self._drafts_now = {}
         self._made.clear()
         self._seen = None
 
@@ -364,7 +362,6 @@ class GmailMailbox:
         for item in known:
             written.setdefault(item.thread_id, set()).add(item.written)
         result: dict[str, Observation] = {}
-        seen: dict[str, _Draft] = {}
         touched: list[Known] = []
         for item in known:
             if not item.thread_id:
@@ -374,7 +371,6 @@ class GmailMailbox:
             else:
                 result[item.key] = Observation(item.key, Presence.PRESENT, item.remote_id,
                                                item.thread_id)
-                seen[item.remote_id] = _Draft(item.remote_id, item.written, item.thread_id)
         if touched:
             threads = gmail_news.threads_of(
                 Followed(k.key, k.thread_id, "", "") for k in touched)
@@ -384,9 +380,7 @@ class GmailMailbox:
                 result[item.key] = found
                 if found.presence is Presence.UNKNOWN:
                     self._unsure = True
-                if found.presence is Presence.PRESENT and item.remote_id in self._drafts_now:
-                    seen[item.remote_id] = self._drafts_now[item.remote_id]
-        self._seen = seen
+        # No listing: an update or delete reads its draft's thread first (_check_edits).
         return result
 
     def _read_threads(self, threads: Sequence[str]) -> dict[str, Outcome]:
@@ -471,9 +465,7 @@ class GmailMailbox:
                 if draft is not None:  # still a draft, under another draft id
                     return Observation(item.key, Presence.PRESENT, draft.draft_id,
                                        draft.thread_id or item.thread_id)
-                if news and "TRASH" not in labels:  # (its message id tells an edit)
-                    self._drafts_now[item.remote_id] = _Draft(
-                        item.remote_id, str(message.get("id", "")), item.thread_id)
+                if news and "TRASH" not in labels:
                     return Observation(item.key, Presence.PRESENT, item.remote_id,
                                        item.thread_id)
             if "SENT" in labels:
@@ -592,9 +584,12 @@ class GmailMailbox:
     def _check_edits(self, changes: Sequence[Change], results: dict[str, ChangeResult]
                      ) -> None:
         """Updates and deletes of drafts a person edited since sheetsync wrote them go
-        into ``results`` as ``edited``. Costs nothing more: the draft listing this run's
-        ``observe`` read gives each draft's message id, which Gmail changes whenever the
-        draft is saved, and sheetsync kept the one its own write left (``written``)."""
+        into ``results`` as ``edited``: Gmail changes a draft's message id whenever it is
+        saved, and sheetsync kept the one its own write left (``written``). After a full
+        check the draft listing ``observe`` read gives each draft's message id (nothing
+        more to ask); after a history (no listing, and an edit told by an earlier run
+        leaves no mark in the state) the drafts' threads are read first, batched, or the
+        drafts listed when there are more than a batch of them."""
         checked = [c for c in changes if c.op != "create" and c.written and c.known
                    and c.known.remote_id]
         if not checked or self.recovering:
@@ -604,7 +599,11 @@ class GmailMailbox:
             return
         if self._seen is None:
             try:
-                self._seen = self._list_drafts()
+                if len(checked) <= MAX_BATCH and all(c.known and c.known.thread_id
+                                                     for c in checked):
+                    self._seen = self._drafts_in_threads(checked)
+                else:
+                    self._seen = self._list_drafts()
             except Exception as exc:
                 for change in checked:
                     results[change.key] = ChangeResult(change.key, False,
@@ -617,6 +616,32 @@ class GmailMailbox:
             if draft is not None and draft.message_id and draft.message_id != change.written:
                 results[change.key] = ChangeResult(change.key, True, draft.draft_id,
                                                    draft.thread_id, edited=True)
+
+    def _drafts_in_threads(self, checked: Sequence[Change]) -> dict[str, _Draft]:
+        """The drafts of ``checked`` as their threads show them now (draft id -> draft;
+        a draft gone is left out). A sheetsync draft starts a thread of its own, so the
+        draft message there is its draft (ours by its headers, when a thread holds more)."""
+        threads = list(dict.fromkeys(c.known.thread_id for c in checked if c.known))
+        outcomes = self._read_threads(threads)
+        found: dict[str, _Draft] = {}
+        for change in checked:
+            assert change.known is not None
+            outcome = outcomes[change.known.thread_id]
+            if not outcome.ok:
+                if outcome.error is not None and error_status(outcome.error) in (404, 410):
+                    continue
+                raise outcome.error or RetryLater("no answer")
+            drafts = [m for m in (outcome.response or {}).get("messages", []) or []
+                      if "DRAFT" in (m.get("labelIds") or [])
+                      and "TRASH" not in (m.get("labelIds") or [])]
+            mine = [m for m in drafts
+                    if _whose(m).names(change.known.message_id, change.key)]
+            chosen = (mine or drafts)[:1]
+            if chosen:
+                found[change.known.remote_id] = _Draft(
+                    change.known.remote_id, str(chosen[0].get("id", "")),
+                    change.known.thread_id)
+        return found
 
     def _delete_factory(self, draft_id: str) -> Callable[[], Any]:
         def make() -> Any:

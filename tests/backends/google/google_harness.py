@@ -19,6 +19,7 @@ from sheetsync.core.messages import message_id_for, ref_of
 from sheetsync.core.ports import CellValue, Workspace
 from sheetsync.core.schema import STATE_TAB
 from sheetsync.testing.fake_google import FakeGoogle
+from sheetsync.testing.fake_google.inbound import delivery_report, reply
 
 # What each draft carries that tells sheetsync's drafts apart: an opaque reference (the
 # digest of its Message-ID), never the row's key (that would go to the partner).
@@ -55,6 +56,7 @@ def as_text(value: CellValue) -> CellValue:
 
 class GoogleHarness:
     name = "google"
+    tracks_threads = True  # Gmail threads: replies, bounces, the clinic's answers
 
     def __init__(self, fake: FakeGoogle | None = None, policy: RetryPolicy | None = None
                  ) -> None:
@@ -62,6 +64,7 @@ class GoogleHarness:
         self.policy = policy or no_wait_policy()
         self.sid = ""
         self._made: dict[str, str] = {}  # a draft's reference -> the key it was made for
+        self._sent: dict[str, str] = {}  # key -> Gmail id of the message the owner sent
 
     def workspace(self, tables: dict[str, list[list[CellValue]]]) -> Workspace:
         # A Python str in the tables is a text cell, as in the .xlsx: in Sheets that is a
@@ -162,7 +165,8 @@ class GoogleHarness:
 
     def send_draft(self, key: str, on: dt.date) -> None:
         when = dt.datetime.combine(on, dt.time(12), tzinfo=dt.timezone.utc)
-        self.fake.gmail.owner_sends_draft(self._drafts()[key]["draft_id"], when)
+        self._sent[key] = self.fake.gmail.owner_sends_draft(self._drafts()[key]["draft_id"],
+                                                            when)
 
     def delete_draft(self, key: str) -> None:
         self.fake.gmail.owner_deletes_draft(self._drafts()[key]["draft_id"])
@@ -178,3 +182,41 @@ class GoogleHarness:
 
     def draft_body(self, key: str) -> str:
         return str(self._drafts()[key]["body"])
+
+    # --- mail coming back into a sent draft's thread (the tracker) --------------------
+    # As real mail arrives: Gmail threads it by its References/In-Reply-To and subject
+    # (the fake does as Gmail does), never by a thread id the test picks.
+
+    def _thread(self, key: str) -> tuple[str, Any, Any]:
+        """The thread of the sent draft ``key``: (thread id, the sent message, the
+        latest message), both parsed."""
+        sent_id = self._sent[key]
+        thread = self.fake.gmail.thread_of(sent_id)
+        messages = [m for m in self.fake.gmail.thread_messages(thread)
+                    if "TRASH" not in m["labels"]]
+        latest = self.fake.gmail.messages[messages[-1]["id"]] if messages else \
+            self.fake.gmail.messages[sent_id]
+        return thread, self.fake.gmail.messages[sent_id].parsed, latest.parsed
+
+    def reply(self, key: str, sender: str, at: dt.datetime) -> None:
+        _thread, _sent, latest = self._thread(key)
+        self.fake.gmail.receive(reply(latest, sender, self.fake.owner, at), when=at)
+
+    def clinic_answer(self, key: str, at: dt.datetime) -> None:
+        _thread, sent, latest = self._thread(key)
+        answer = reply(latest, self.fake.owner, str(sent.get("To", "")), at,
+                       "Thank you for writing back: yes, that is expected.")
+        self.fake.gmail.receive(answer, when=at, labels=("SENT",))
+
+    def bounce(self, key: str, at: dt.datetime) -> None:
+        """Gmail's own delivery report (mailer-daemon@googlemail.com), naming the
+        address in X-Failed-Recipients: it joins the sent draft's thread."""
+        _thread, sent, _latest = self._thread(key)
+        to = str(sent.get("To", ""))
+        failed = to.rsplit("<", 1)[-1].rstrip(">").strip()
+        self.fake.gmail.receive(delivery_report(sent, self.fake.owner, at, failed), when=at)
+
+    def delete_thread(self, key: str) -> None:
+        """The owner deletes the conversation in Gmail (it goes to the Trash)."""
+        thread, _sent, _latest = self._thread(key)
+        self.fake.gmail.owner_deletes_thread(thread)

@@ -135,10 +135,12 @@ def test_what_the_owner_does_in_gmail_comes_through_the_history(act: str) -> Non
     else:
         h.delete_draft(key)
     _report, gmail = _run(h, ws)
-    # The history, the one thread it named, and (when the run wrote drafts) the history
-    # once more to keep a token past them; never the whole drafts listing.
+    # The history, the one thread it named, and when the run rewrote drafts (this week's
+    # digest) their threads first (edited by the owner since?) and the history once more
+    # to keep a token past them; never the whole drafts listing.
     assert "drafts.list" not in gmail and gmail["history.list"] <= 2
-    assert gmail["threads.get"] == 1
+    rewritten = gmail.get("drafts.update", 0) + gmail.get("drafts.delete", 0)
+    assert gmail["threads.get"] == 1 + rewritten
     status = _state(h).objects[key].status
     assert status == {"send": "sent", "edit": "active", "delete": "deleted"}[act]
     if act == "edit":
@@ -166,3 +168,21 @@ def test_an_edited_draft_is_never_overwritten_after_history_told_it() -> None:
     # Told by the thread the history named (its draft has a new message id): no listing.
     assert report.left_edited == 1 and "drafts.list" not in gmail
     assert _state(h).objects[key].status == "edited"
+
+
+def test_an_edit_told_by_an_earlier_run_still_protects_the_draft() -> None:
+    """The state keeps sheetsync's last write, not the owner's edit: once a later token
+    has passed the edit, a rewrite reads the draft's thread first and leaves it."""
+    h, ws = _register(40)
+    run_sync(ws, clock=NOON_UTC)
+    key = next(k for k in h.live_drafts() if k.startswith("P-"))
+    h.edit_draft(key, "Dear Carol, my own words.")
+    h.delete_draft(next(k for k in h.live_drafts() if k != key))  # news: this run writes
+    report, _gmail = _run(h, ws)
+    assert report.cells_written and _token(h) == str(h.fake.gmail.history.current)
+    ids = h.header("Partners").index("Partner ID")
+    rows = {r[ids]: i for i, r in enumerate(h.tab("Partners")[1:], start=2) if len(r) > ids}
+    h.set_cell("Partners", rows[key.rsplit("/", 1)[0]], "Name", "Dr Carol Webster-Smith")
+    report, gmail = _run(h, ws)
+    assert report.left_edited == 1 and "drafts.list" not in gmail
+    assert h.draft_body(key).strip() == "Dear Carol, my own words."
