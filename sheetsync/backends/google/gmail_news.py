@@ -32,8 +32,8 @@ from sheetsync.core.ports import Followed, ThreadMessage, ThreadNews
 WATCHED_LABELS = frozenset({"DRAFT", "SENT", "TRASH", "SPAM"})
 # What a thread read asks for (metadata: headers only, never a body).
 THREAD_HEADERS = ["From", "Message-ID", "In-Reply-To", "References", "Content-Type",
-                  "Auto-Submitted", "X-Failed-Recipients", messages.REF_HEADER,
-                  messages.LEGACY_KEY_HEADER]
+                  "Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence",
+                  "X-Failed-Recipients", messages.REF_HEADER, messages.LEGACY_KEY_HEADER]
 # All that is read from a history page.
 HISTORY_FIELDS = ("history(messagesAdded(message(id,threadId)),messagesDeleted(message(id,"
                   "threadId)),labelsAdded(labelIds,message(id,threadId)),labelsRemoved("
@@ -129,6 +129,15 @@ def bounced(message: dict[str, Any]) -> str:
     return failed[0] if failed else "?"
 
 
+def automatic(message: dict[str, Any]) -> bool:
+    """An automatic answer (an out-of-office): RFC 3834 ``Auto-Submitted`` other than
+    "no", or what older programs write (as the local inbox tells them)."""
+    submitted = header(message, "Auto-Submitted").strip().lower()
+    return submitted not in ("", "no") \
+        or header(message, "Precedence").strip().lower() == "auto_reply" \
+        or any(header(message, name) for name in ("X-Autoreply", "X-Autorespond"))
+
+
 def _is_the_draft(message: dict[str, Any], followed: Followed) -> bool:
     wanted = followed.message_id.strip().strip("<>").lower()
     own = header(message, "Message-ID").strip().strip("<>").lower()
@@ -155,8 +164,10 @@ def thread_news(followed: Followed, thread: dict[str, Any]) -> ThreadNews:
             continue  # an answer not sent yet
         at = moment(message)
         assert at is not None
+        failed = bounced(message)
         after.append(ThreadMessage(parseaddr(header(message, "From"))[1].lower(), at,
-                                   "SENT" in labels, bounced(message)))
+                                   "SENT" in labels, failed,
+                                   auto=not failed and automatic(message)))
     return ThreadNews(followed.key, tuple(after))
 
 

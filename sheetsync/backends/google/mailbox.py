@@ -184,6 +184,7 @@ class GmailMailbox:
         self._unsure = False
         self._own_added: set[str] = set()
         self._own_removed: set[str] = set()
+        self._threads_read: dict[str, Outcome] = {}  # this run's thread reads
 
     # ---------------------------------------------------------------------------- news
 
@@ -192,6 +193,7 @@ class GmailMailbox:
         self._since, self._listed, self._news, self._base = token, False, None, ""
         self._unsure = False
         self._own_added, self._own_removed = set(), set()
+        self._threads_read = {}
         self._made.clear()
         self._seen = None
 
@@ -384,8 +386,14 @@ class GmailMailbox:
         return result
 
     def _read_threads(self, threads: Sequence[str]) -> dict[str, Outcome]:
-        parts = [Part(t, self._thread_factory(t, gmail_news.THREAD_HEADERS)) for t in threads]
-        return run_batch(self.service, parts, self.policy, what="Gmail") if parts else {}
+        """The threads, headers only, batched; each read once a run (``observe`` and
+        ``follow`` often want the same one: a draft the owner has just sent)."""
+        wanted = [t for t in dict.fromkeys(threads) if t not in self._threads_read]
+        parts = [Part(t, self._thread_factory(t, gmail_news.THREAD_HEADERS)) for t in wanted]
+        if parts:
+            self._threads_read.update(run_batch(self.service, parts, self.policy,
+                                                what="Gmail"))
+        return {t: self._threads_read[t] for t in threads}
 
     # -------------------------------------------------------------------------- follow
 

@@ -16,6 +16,7 @@ from sheetsync.core.ports import Followed, FollowsThreads, ThreadMessage
 from sheetsync.core.state import SyncState
 from sheetsync.engine import run_sync
 from sheetsync.testing.bulk import bulk_register
+from sheetsync.testing.fake_google.inbound import reply
 
 AT = dt.datetime.combine(TODAY, dt.time(15), tzinfo=dt.timezone.utc)
 
@@ -126,3 +127,23 @@ def test_a_delivery_report_without_the_address_is_a_bounce_all_the_same() -> Non
          "payload": {"headers": [{"name": "From", "value": "C <C@X.example>"}]}}]}
     (only,) = thread_news(followed, thread).messages
     assert only.sender == "c@x.example" and only.at.timestamp() == 4.0
+
+
+def test_an_out_of_office_answer_is_marked_automatic() -> None:
+    h, ws, followed = _sent_three()
+    token = _token(h)
+    sent = h.fake.gmail.messages[h._sent[followed[0].key]].parsed
+    away = reply(sent, "carol@webster-derm.example", h.fake.owner, AT,
+                 "I am away until Monday.", subject="Automatic reply: " + str(sent["Subject"]))
+    away = away.replace(b"\nMessage-ID:", b"\nAuto-Submitted: auto-replied\nMessage-ID:", 1)
+    # Gmail threads it only by References and subject: this one keeps the subject.
+    away = away.replace(b"Automatic reply: ", b"Re: ", 1)
+    h.fake.gmail.receive(away, when=AT)
+    news, _calls = _follow(h, ws, followed, token)
+    (message,) = news[followed[0].key].messages
+    assert message.auto and message.bounced == "" and not message.by_clinic
+    # A delivery report says Auto-Submitted too: it is a bounce, not an automatic answer.
+    h.bounce(followed[1].key, AT)
+    news, _calls = _follow(h, ws, followed, token)
+    (report,) = news[followed[1].key].messages
+    assert report.bounced and not report.auto
