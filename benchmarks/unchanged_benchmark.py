@@ -20,7 +20,9 @@ id). For each size (each in its own process, so memory does not carry over):
 3. two unchanged syncs are run and the second one is counted (the first may still take a
    token past the first sync's own changes): requests by API as Google counts them (each
    part of a batch counts) and round trips (HTTP requests as sent; a batch counts once),
-   the client's CPU and wall time (no latency: it is the client's work and the fake's).
+   (the JSON output adds the run's wall and CPU time, the in-process fake's work
+   included: the client's own are in ``sync_benchmark.py --mode latency`` and
+   ``fleet_benchmark.py``).
 
 The table it prints is the one in README, Performance. The budget lines check the target
 at every size. ``tests/test_benchmark_smoke.py`` runs it at small sizes on every test run,
@@ -111,15 +113,14 @@ def in_subprocess(n: int) -> dict[str, Any]:
 
 def table(results: Sequence[dict[str, Any]]) -> str:
     lines = [f"{'rows/tab':>9}{'events':>8}{'drafts':>8}{'Sheets':>8}{'Calendar':>10}"
-             f"{'Gmail':>7}{'trips':>7}{'wall s':>8}{'CPU s':>7}  Gmail/Calendar methods"]
+             f"{'Gmail':>7}{'trips':>7}  Calendar/Gmail methods"]
     for res in results:
         req, trips = res["requests"], res["round_trips"]
         methods = ", ".join(f"{m.split('.', 1)[1]} {k}" for m, k in res["methods"].items()
                             if not m.startswith("sheets"))
         lines.append(f"{res['n']:>9,}{res['events']:>8,}{res['drafts']:>8,}"
                      f"{req['sheets']:>8}{req['calendar']:>10}{req['gmail']:>7}"
-                     f"{sum(trips.values()):>7}{res['wall_s']:>8.2f}{res['cpu_s']:>7.2f}"
-                     f"  {methods}")
+                     f"{sum(trips.values()):>7}  {methods}")
     lines.append("(requests as Google counts them: each part of a batch; trips = HTTP "
                  "round trips; no latency)")
     return "\n".join(lines)
