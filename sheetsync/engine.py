@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -26,6 +26,7 @@ from typing import Any, cast
 from sheetsync import __version__
 from sheetsync.core import steady as steady_check
 from sheetsync.core import tracker
+from sheetsync.core.acting import acting_since_write
 from sheetsync.core.dashboard import (
     Dashboard,
     dashboard_title,
@@ -34,7 +35,7 @@ from sheetsync.core.dashboard import (
     tab_rows,
 )
 from sheetsync.core.fields import text_of
-from sheetsync.core.guard import hold_mass_changes
+from sheetsync.core.guard import accepted_changes, hold_mass_changes
 from sheetsync.core.locate import identity_parts, identity_print
 from sheetsync.core.lock import RunLockHandle
 from sheetsync.core.messages import message_id_for
@@ -263,6 +264,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     parsed = parse_register(snapshot, state, DEFAULT_TREATMENT_ROWS, today=utc_today)
     parsed.notes.extend(template_notes(parsed.templates, parsed.treatments))
     held: list[str] = [spec.name for spec in DATA_TABS]  # Settings held: every tab
+    before = dict(parsed.state.tabs)
     if not hold_settings(parsed, snapshot, state, accept=accept_changes):
         held = hold_mass_changes(parsed, accept=accept_changes)
     # A vanished calendar file or drafts folder holds the run (raises), or is started
@@ -280,6 +282,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     present.add(digest_row_key(today))  # only this week's digest is looked after
     # ... and what may be retracted: objects of deleted rows, earlier weeks' digests.
     gone = _gone_rows(parsed, held)
+    # Tabs the guard would have held, let through: their deletions are on purpose.
+    accepted = accepted_changes(parsed, before) if accept_changes else {}
     watched = present | set(gone) \
         | {i.row_key for i in replaced_digests(parsed.state, today)}
     progress.info("Checking the calendar and drafts")
@@ -320,7 +324,10 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                     counter[kind] += 1
                     if step.kind == "create":
                         report.created_by_kind[kind_of(step.intent.purpose)] += 1
-        _note_acting_since(report, ctx, parsed.state)
+        _note_acting_since(report, ctx, parsed.state, written=(
+            parsed.settings.acting_since is None and
+            acting_since_write(snapshot, ctx.acting_since) is not None))
+        _note_accepted(report, accepted, gone, steps, {})
         _fill_outcomes(report, parsed, plans, steps, {})
         return report
 
@@ -363,13 +370,18 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
             else:
                 report.failed += 1
                 report.retry_later += bool(outcome and outcome.retry_later)
+    _note_accepted(report, accepted, gone, steps, results)
     digest_result = results.get(digest.key)
     if digest_result is not None and not digest_result.ok:
         report.digest_error = digest_result.error or "not made; the next sync tries again"
     new_state = record_results(state, [s for rs in steps.values() for s in rs], results,
                                today.isoformat())
+    acting = None
     if not new_state.acting_since:  # only a real run records the day it started acting
-        _note_acting_since(report, ctx, new_state)
+        # ... and writes it where staff see it: Settings, Acting since (core.acting).
+        acting = None if ctx.settings.acting_since is not None else \
+            acting_since_write(snapshot, ctx.acting_since)
+        _note_acting_since(report, ctx, new_state, written=acting is not None)
         new_state.acting_since = ctx.acting_since.isoformat()
     remember_new_rows(new_state, parsed.all_rows(), steps, today)
     failures = {k: r for k, r in results.items() if not r.ok}
@@ -377,6 +389,10 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     writes = _status_writes(parsed, plans, new_state, failures, report, written_cells,
                             waiting={s.intent.row_key for rs in steps.values() for s in rs
                                      if s.intent.key in left})
+    if acting is not None:
+        write, column = acting
+        writes.append(write)
+        written_cells.setdefault((write.row.tab, write.row.number), {})[column] = write.value
     _fill_outcomes(report, parsed, plans, steps, failures)
     report.client_replies = _client_replies(writes)
 
@@ -449,17 +465,53 @@ def _plan(parsed: ParsedRegister, state: SyncState, today: dt.date, namespace: s
     return ctx, plans, steps, digest
 
 
-def _note_acting_since(report: SyncReport, ctx: PlanContext, state: SyncState) -> None:
-    """On the first sync: the day sheetsync starts acting, and what is history."""
+def _note_acting_since(report: SyncReport, ctx: PlanContext, state: SyncState,
+                       written: bool = False) -> None:
+    """On the first sync: the day sheetsync starts acting, and what is history; and
+    where staff change the day (``written``: the Settings row was filled in)."""
     if state.acting_since or ctx.settings.acting_since is not None:
         return
     day = ctx.acting_since.isoformat()
     verb = "would start" if report.dry_run else "started"
+    where = ("It is written in Settings, 'Acting since': change the date there to move it."
+             if written else "To change the day, add a Settings row 'Acting since' with a "
+             "date.")
     report.info.append(
         f"sheetsync {verb} acting on this register on {day}: what was due before "
         f"{ctx.history_line.isoformat()} ({ctx.settings.catch_up_days} days of catch-up) is "
-        "history, and nothing is made for it. To change the day, add a Settings row "
-        f"'Acting since' with a date.")
+        f"history, and nothing is made for it. {where}")
+
+
+def _note_accepted(report: SyncReport, accepted: Mapping[str, tuple[str, int]],
+                   gone: frozenset[str],
+                   steps: Mapping[str, list[Step]], results: Mapping[str, ChangeResult]
+                   ) -> None:
+    """For each tab whose mass change ``--accept-changes`` let through: its deleted rows
+    count as deleted on purpose, and the notes say what was withdrawn for them (what
+    would be, in a dry run), so a tab emptied by mistake can still be restored."""
+    for name, (title, deleted) in accepted.items():
+        prefix = next(f"{s.id_prefix}-" for s in DATA_TABS if s.name == name)
+        rows = sorted(k for k in gone if k.startswith(prefix))
+        done: Counter[str] = Counter()
+        left = 0
+        for key in rows:
+            for step in steps.get(key, []):
+                if step.change is None or step.intent.retract != ROW_DELETED:
+                    continue
+                outcome = results.get(step.intent.key)
+                if report.dry_run or (outcome is not None and outcome.ok and
+                                      not outcome.edited and outcome.sent_on is None):
+                    done[step.change.kind] += 1
+                elif outcome is not None and outcome.ok and outcome.edited:
+                    left += 1
+        verb = "would be withdrawn" if report.dry_run else "withdrawn"
+        what = (f"{verb}: {done['draft']} unsent drafts deleted and {done['event']} events "
+                "ahead cancelled that sheetsync had made for them" if done else
+                "nothing sheetsync made for them was waiting")
+        edited = f"; {left} you had edited were left as they are" if left else ""
+        report.notes.append(
+            f"Tab '{title}': change accepted (--accept-changes), so its {deleted} deleted "
+            f"rows count as deleted on purpose; {what}{edited}")
 
 
 def _report_digest(report: SyncReport, step: Step) -> None:

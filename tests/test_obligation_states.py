@@ -38,7 +38,7 @@ def test_late_check_ins_stay_in_the_digest_until_done_and_missed_is_said_once() 
         run_sync(ws, clock=noon(day))
         bodies[offset] = digest_body(ws, day)
     # Week 2 (after its week): both are late and flagged.
-    assert "Call was due 2026-11-26: late by 5 days (C-0001)" in bodies[8]
+    assert "Call was due Thursday 26 November: late by 5 days (C-0001)" in bodies[8]
     assert "late by 5 days (C-0002)" in bodies[8]
     # Done: gone from the digest; the other is still flagged.
     assert "C-0001" not in bodies[9] and "late by 6 days (C-0002)" in bodies[9]

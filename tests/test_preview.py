@@ -75,7 +75,7 @@ def test_a_client_draft_in_full_when_asked_for(sample: Path) -> None:
 
 def test_digest_preview(sample: Path) -> None:
     text = preview(sample, "digest")
-    assert "Subject: This week in referrals: Lumen Skin & Body Clinic, week of 2026-11-16" in text
+    assert "Subject: This week in referrals: Lumen Skin & Body Clinic, week of Monday 16 November" in text
     assert "Rows with problems: 6" in text
 
 

@@ -12,6 +12,7 @@ until it is restored or accepted. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sheetsync.core.identity import check_identities
@@ -67,6 +68,22 @@ def mass_change(title: str, before: TabShape, now: TabShape) -> str:
                 "(Edit > Undo, or the file's version history), or if they were removed on "
                 f"purpose, {ACCEPT}")
     return ""
+
+
+def accepted_changes(parsed: ParsedRegister, before: Mapping[str, TabShape]
+                     ) -> dict[str, tuple[str, int]]:
+    """The tabs whose change the guard would have held against their shapes ``before``
+    (``--accept-changes`` let them through): name -> (title, rows fewer than before)."""
+    found: dict[str, tuple[str, int]] = {}
+    for spec in DATA_TABS:
+        cmap = parsed.columns.get(spec.name)
+        shape = before.get(spec.name)
+        if cmap is None or shape is None:
+            continue
+        now = TabShape(len(_rows(parsed, spec.name)), tuple(sorted(cmap.index)))
+        if mass_change(cmap.title, shape, now):
+            found[spec.name] = (cmap.title, max(0, shape.rows - now.rows))
+    return found
 
 
 def hold_mass_changes(parsed: ParsedRegister, *, accept: bool) -> list[str]:

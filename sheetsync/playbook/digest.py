@@ -16,6 +16,7 @@ in the register leave the draft alone.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -36,7 +37,6 @@ DIGEST_PURPOSE = "digest"
 DIGEST_LABEL = "Weekly digest"
 # A long list helps nobody at a glance; the register has the rest.
 MAX_ITEMS = 15
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Draft kinds by purpose, for counts (labels can hold partner names: "Introduction via …").
 _DRAFT_KINDS = {"introduction": "introduction request", "meeting-request": "meeting request",
                 "report-back": "report-back", "aftercare": "aftercare"}
@@ -91,7 +91,8 @@ def plan_digest(ctx: PlanContext, plans: Mapping[str, RowPlan],
         # The owner deleted this week's digest: they are done with it. Next week's comes.
         return none("deleted this week; next week's digest comes on the first sync of "
                     "the week")
-    values = {"week_of": iso(week_start(ctx.today)), "digest": digest_text(ctx, plans)}
+    values = {"week_of": ctx.letter_date(week_start(ctx.today)),
+              "digest": digest_text(ctx, plans)}
     try:
         spec = ctx.draft(row_key, DIGEST_PURPOSE, defaults.WEEKLY_DIGEST, values,
                          settings.sender, settings.owner_email, partner_safe=False)
@@ -116,7 +117,22 @@ def digest_text(ctx: PlanContext, plans: Mapping[str, RowPlan]) -> str:
         _late(plans, monday, sunday),
         _problems(ctx, plans),
     ]
-    return "\n\n".join(s for s in sections if s)
+    return as_letters(ctx, "\n\n".join(s for s in sections if s))
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d\d)-(\d\d)\b")
+
+
+def as_letters(ctx: PlanContext, text: str) -> str:
+    """The digest is for people: its dates (some quoted from the status cells) read as
+    in the letters, in the clinic's order ('Friday 4 December'), not 2026-12-04."""
+    def letter(match: re.Match[str]) -> str:
+        try:
+            day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return match[0]
+        return ctx.letter_date(day)
+    return _ISO_DATE.sub(letter, text)
 
 
 def _clients_waiting(ctx: PlanContext) -> str:
@@ -255,7 +271,7 @@ def _this_week(ctx: PlanContext, plans: Mapping[str, RowPlan], monday: dt.date,
             day = start.date() if isinstance(start, dt.datetime) else start
             if not monday <= day <= sunday:
                 continue
-            when = f"{_DAYS[day.weekday()]} {iso(day)}"
+            when = ctx.letter_date(day)
             if intent.purpose == CHECK_IN_PURPOSE:
                 model = row.model
                 checkins.append((day, f"  - {when}: {intent.label.lower()} "

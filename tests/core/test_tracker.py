@@ -14,6 +14,7 @@ from sheetsync.core.ports import Followed, ThreadMessage, ThreadNews
 from sheetsync.core.state import ObjectRecord, SyncState, ThreadSeen
 from sheetsync.core.tracker import address_print, followed, learn, read_thread
 from sheetsync.playbook.digest import digest_key
+from sheetsync.playbook.wording import letter_date, letter_order
 from sheetsync.testing.memory import MemoryMailbox
 
 UTC = dt.timezone.utc
@@ -138,6 +139,11 @@ def test_learn_tells_only_what_changed() -> None:
 # ------------------------------------------------------------------ over days, on memory
 
 
+def said(day: dt.date) -> str:
+    """A date as the digest writes it, for a clinic in Auckland."""
+    return letter_date(day, letter_order("", "Pacific/Auckland"), day)
+
+
 def test_a_client_waits_past_the_answer_day_until_the_clinic_answers() -> None:
     """Day by day: the client replies late on a Sunday evening (Monday in the clinic's
     time zone); the row, the digest's top and --quiet say so (--quiet once); past the
@@ -166,8 +172,9 @@ def test_a_client_waits_past_the_answer_day_until_the_clinic_answers() -> None:
         body = digest[0].body if digest else ""  # type: ignore[union-attr]
         if offset < 6:
             assert aftercare == waiting, offset
+            # (the digest writes its dates as the letters do)
             top = body.index("Clients waiting for your answer: 1\n  - C-0001 A.K. "
-                             f"replied on {replied}: answer by {by}")
+                             f"replied on {said(replied)}: answer by {said(by)}")
             assert top < body.index("Referrals received"), body  # at the top
             assert ("(overdue)" in body) == (now.astimezone(
                 ZoneInfo("Pacific/Auckland")).date() > by), offset

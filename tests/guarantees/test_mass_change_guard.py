@@ -70,13 +70,25 @@ def test_a_tab_that_reads_empty_is_held_until_restored_or_accepted(harness: Harn
     held = sync(ws)  # still held on the next run: the state kept the tab's last shape
     assert held.tab_problems == report.tab_problems
 
+    # What accepting would withdraw is said before anything goes (a dry run).
+    dry = sync(ws, accept_changes=True, dry_run=True)
+    assert any(n.startswith("Tab 'Check-ins': change accepted (--accept-changes)") and
+               f"{N} deleted rows count as deleted on purpose" in n and
+               f"would be withdrawn: {N} unsent drafts deleted and {N} events ahead "
+               "cancelled" in n for n in dry.notes), dry.notes
+    assert h.live_events() == events and h.live_drafts() == drafts
+
     accepted = sync(ws, accept_changes=True)
     assert not accepted.tab_problems
     # Accepted: the rows were removed on purpose, so what was made for them and still
-    # waits (events ahead, unsent drafts) is withdrawn, as for any deleted row.
+    # waits (events ahead, unsent drafts) is withdrawn, as for any deleted row, and the
+    # run's notes say how much.
     assert h.live_events() == {k: v for k, v in events.items() if not k.startswith("C-")}
     assert h.live_drafts() == {k: v for k, v in drafts.items() if not k.startswith("C-")}
     assert accepted.retracted["event"] == N
+    assert any(n.startswith("Tab 'Check-ins': change accepted (--accept-changes)") and
+               f"withdrawn: {N} unsent drafts deleted and {N} events ahead cancelled" in n
+               for n in accepted.notes), accepted.notes
     after = sync(ws)
     assert not after.tab_problems and after.cells_written == 0
 

@@ -4,6 +4,7 @@ names, and no cell writes of its own."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from builders import NOON_UTC, PARTNER, TODAY, checkin, clock_at, memory, referral, sync
@@ -44,7 +45,7 @@ def test_made_once_addressed_to_the_owner_and_an_unchanged_run_writes_nothing() 
     assert first.digest is not None and first.digest.kind == "create"
     (spec,) = digests(box).values()
     assert spec.to_email == "owner@clinic.example" and spec.key == KEY
-    assert spec.subject == "This week in referrals: Lumen Skin, week of 2026-11-16"
+    assert spec.subject == "This week in referrals: Lumen Skin, week of Monday 16 November"
     assert "Referrals received this week: 1\n  - Dr Carol Webster: 1" in spec.body
     assert "Thank-yous waiting to be sent: 1\n  - R-0001 to Dr Carol Webster" in spec.body
     writes = reg.writes
@@ -101,9 +102,8 @@ def test_overdue_partners_and_follow_ups_this_week() -> None:
                                                Date=TODAY - dt.timedelta(days=15))])
     sync(ws)
     body = digests(box)[KEY].body
-    due = TODAY - dt.timedelta(days=10)
-    assert (f"Partners overdue for a check-in: 1\n  - Dr Omar Lee (P-0002): check-in due "
-            f"since {due}") in body
+    assert ("Partners overdue for a check-in: 1\n  - Dr Omar Lee (P-0002): check-in due "
+            "since Thursday 12 November") in body  # 10 days ago
     assert "check in, Dr Omar Lee (P-0002)" in body
     assert "check seen, Dr Carol Webster (R-0001)" in body
 
@@ -180,3 +180,21 @@ def test_a_tab_that_cannot_be_synced_leaves_the_digest_as_it_was() -> None:
     assert report.digest is not None and report.digest.kind == "none"
     assert "every tab" in report.digest.reason
     assert box.items[KEY].revisions == 1 and KEY in digests(box)
+
+
+def test_dates_read_as_in_the_letters_in_the_clinics_order() -> None:
+    """The digest is for people: 'Thursday 12 November' (or 'Thursday, November 12' in a
+    month-first clinic), never 2026-11-12."""
+    overdue = {**PARTNER, "Last contact": TODAY - dt.timedelta(days=100)}  # due 12 Nov
+    for settings, due, contact, week in (
+            ({}, "Thursday 12 November", "Friday 14 August", "Monday 16 November"),
+            ({"Time zone": "America/New_York"}, "Thursday, November 12", "Friday, August 14",
+             "Monday, November 16")):
+        ws, _, box = digest_ws(partners=[overdue], referrals=[referral()],
+                               checkins=[checkin(**{"Treatment date": TODAY})],
+                               settings=settings)
+        sync(ws)
+        (spec,) = digests(box).values()
+        assert f"check-in due since {due}, last contact {contact}" in spec.body
+        assert spec.subject.endswith(f"week of {week}")
+        assert not re.search(r"\d{4}-\d\d-\d\d", spec.subject + spec.body), spec.body
