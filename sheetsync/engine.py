@@ -325,7 +325,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
                     if step.kind == "create":
                         report.created_by_kind[kind_of(step.intent.purpose)] += 1
         _note_acting_since(report, ctx, parsed.state, written=(
-            parsed.settings.acting_since is None and
+            getattr(workspace.register, "fills_acting_since", False) and
             acting_since_write(snapshot, ctx.acting_since) is not None))
         _note_accepted(report, accepted, gone, steps, {})
         _fill_outcomes(report, parsed, plans, steps, {})
@@ -379,7 +379,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
     acting = None
     if not new_state.acting_since:  # only a real run records the day it started acting
         # ... and writes it where staff see it: Settings, Acting since (core.acting).
-        acting = None if ctx.settings.acting_since is not None else \
+        acting = None if ctx.settings.acting_since is not None or not getattr(
+            workspace.register, "fills_acting_since", False) else \
             acting_since_write(snapshot, ctx.acting_since)
         _note_acting_since(report, ctx, new_state, written=acting is not None)
         new_state.acting_since = ctx.acting_since.isoformat()
@@ -474,8 +475,8 @@ def _note_acting_since(report: SyncReport, ctx: PlanContext, state: SyncState,
     day = ctx.acting_since.isoformat()
     verb = "would start" if report.dry_run else "started"
     where = ("It is written in Settings, 'Acting since': change the date there to move it."
-             if written else "To change the day, add a Settings row 'Acting since' with a "
-             "date.")
+             if written else "To change the day, give the Settings row 'Acting since' a date "
+             "(add the row if it is missing).")
     report.info.append(
         f"sheetsync {verb} acting on this register on {day}: what was due before "
         f"{ctx.history_line.isoformat()} ({ctx.settings.catch_up_days} days of catch-up) is "

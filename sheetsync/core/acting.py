@@ -2,9 +2,10 @@
 
 The first real sync records the day in its state (``#acting since``) and writes it into
 the Settings tab's *Acting since* row when that row's value is empty, so staff can see it
-and move it (a date there wins over the recorded one). A value staff typed is never
-overwritten (the write expects an empty cell), and a register without the row gets none:
-the run's info line tells how to add it. Pure.
+and move it (a date there wins over the recorded one), on a register that can
+(``ports.FillsActingSince``: memory and local; on Google the info line tells staff). A
+value staff typed is never overwritten (the write expects an empty cell), and a register
+without the row gets none: the run's info line tells how to add it. Pure.
 """
 
 from __future__ import annotations

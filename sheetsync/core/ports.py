@@ -200,6 +200,19 @@ class SyncLogRegister(Register, Protocol):
     ) -> WriteReport: ...
 
 
+class FillsActingSince(Register, Protocol):
+    """A register that writes the one staff cell sheetsync fills in: the Settings tab's
+    empty *Acting since* value, on the first sync (``core.acting``).
+
+    Optional: a register says it can by ``fills_acting_since = True``; the engine then
+    passes that cell among the ``writes`` (expecting it empty, as any write), and the
+    backend writes it though Value is a staff column. Without it the run's info line
+    tells staff how to set the day themselves.
+    """
+
+    fills_acting_since: bool
+
+
 class DashboardRegister(Register, Protocol):
     """A register that also keeps the "Dashboard" tab (``sheetsync.core.dashboard``).
 

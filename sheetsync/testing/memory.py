@@ -73,6 +73,7 @@ class MemoryRegister:
     # (ports.DashboardRegister).
     keeps_sync_log = True
     keeps_dashboard = True
+    fills_acting_since = True
 
     def write(self, snapshot: RegisterSnapshot, writes: Sequence[CellWrite],
               state_rows: Sequence[Sequence[str]],

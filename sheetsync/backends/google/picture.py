@@ -22,11 +22,10 @@ from typing import Any, Protocol
 
 from sheetsync.backends.google.body import Request, update_cells
 from sheetsync.backends.google.retry import RetryPolicy
-from sheetsync.core.acting import is_acting_since
 from sheetsync.core.headers import HEADER_SEARCH_ROWS, header_row, map_columns
 from sheetsync.core.locate import RowsPicture, spec_for
 from sheetsync.core.ports import CellValue, CellWrite, SkippedWrite, _cell_text
-from sheetsync.core.schema import TabKind, TabSpec
+from sheetsync.core.schema import TabSpec
 
 # ErrorValue.type -> what the values API returns for that cell with UNFORMATTED_VALUE.
 ERROR_TEXTS = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
@@ -215,18 +214,6 @@ class _TabNow(RowsPicture):
                            if c.name in cmap.index}
         return col in self._owned
 
-    def fills_in(self, write: CellWrite, col: int) -> bool:
-        """The one staff cell sheetsync fills in: the Settings tab's *Acting since* value,
-        while it is empty (``core.acting``; the write expects it empty, as any write)."""
-        if self.spec is None or self.spec.kind is not TabKind.SETTINGS:
-            return False
-        cmap = map_columns(self.spec, self.title, self.header)
-        if cmap.index.get("Value") != col or "Setting" not in cmap.index:
-            return False
-        row = self.locate(write.row)
-        return not isinstance(row, str) and is_acting_since(
-            self.cell(row, cmap.index["Setting"]))
-
     def value(self, row: int, col: int) -> CellValue:
         return self.cell(row, col)
 
@@ -255,7 +242,7 @@ def plan_cell_writes(tabs: dict[str, _TabNow], writes: Sequence[CellWrite]) -> _
         if isinstance(col, str):
             plan.skipped.append(SkippedWrite(write, col))
             continue
-        if not tab.tool_owned(col) and not tab.fills_in(write, col):
+        if not tab.tool_owned(col):
             plan.skipped.append(SkippedWrite(
                 write, f'"{write.column}" is not a column sheetsync may write'))
             continue

@@ -265,6 +265,7 @@ class XlsxRegister:
     # and the Dashboard tab with its chart (ports.DashboardRegister).
     keeps_sync_log = True
     keeps_dashboard = True
+    fills_acting_since = True
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
