@@ -5,6 +5,7 @@ new id; sheetsync's own writes are not news; what the owner does in Gmail is."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -186,3 +187,18 @@ def test_an_edit_told_by_an_earlier_run_still_protects_the_draft() -> None:
     report, gmail = _run(h, ws)
     assert report.left_edited == 1 and "drafts.list" not in gmail
     assert h.draft_body(key).strip() == "Dear Carol, my own words."
+
+
+def test_mail_that_is_not_sheetsyncs_is_skipped_a_page_of_500_at_a_time() -> None:
+    h, ws = _register(40)
+    run_sync(ws, clock=NOON_UTC)
+    for i in range(520):  # a busy week of other mail: arrives, is read
+        note = EmailMessage()
+        note["From"], note["To"] = f"someone{i}@mail.example", h.fake.owner
+        note["Subject"], note["Message-ID"] = f"Question {i}", f"<q{i}@mail.example>"
+        note.set_content("Hello")
+        got = h.fake.gmail.receive(note.as_bytes())
+        if i % 2:
+            h.fake.gmail.relabel(got, remove=("UNREAD",))
+    report, gmail = _run(h, ws)
+    assert report.steady and gmail == {"history.list": 2}  # 780 changes: 2 pages, no thread
