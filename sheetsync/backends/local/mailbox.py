@@ -180,7 +180,8 @@ class EmlMailbox:
     def follow(self, followed: Sequence[Followed]) -> dict[str, ThreadNews]:
         """``ports.FollowsThreads``: each sent draft's thread, from ``inbox/`` and
         ``sent/`` read once (``threads``). Files it could not read are in ``notes()``."""
-        news, self._notes = follow_folders(self.inbox_dir, self.sent_dir, followed)
+        names = {f.key: draft_file_name(f.key) for f in followed}
+        news, self._notes = follow_folders(self.inbox_dir, self.sent_dir, followed, names)
         return news
 
     def notes(self) -> list[str]:

@@ -22,7 +22,9 @@ thread (saved there likewise). A thread is told by headers alone, as mail progra
 
 A thread whose sent draft is gone from ``sent/`` and that has nothing else is one the
 owner deleted (``gone``). Both folders are read once per run, a file at a time, with the
-standard library's ``email`` parser; a file that is not an email sheetsync can read is
+standard library's ``email`` parser, and only the files saved since the oldest followed
+draft was written (``_since``); the ids that join threads come from the raw headers, and
+the typed parse (sender, date) is made only for the files in a followed thread; a file that is not an email sheetsync can read is
 skipped, and the run says so once per folder (``notes``), without its name (a mail
 program names the file after the subject, which may name a client).
 """
@@ -30,18 +32,21 @@ program names the file after the subject, which may name a client).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses, parseaddr
+from functools import cached_property
 from pathlib import Path
 
 from sheetsync.core.ports import Followed, ThreadMessage, ThreadNews
 
 _ID = re.compile(r"<[^<>\s]+>")
+_SLACK_SECONDS = 24 * 3600  # file times of another computer's clock (a shared folder)
 _MAIL_SYSTEM = {"mailer-daemon", "postmaster"}
 # A full parse reads the parts; only a delivery report needs them (a reply with a big
 # attachment is read for its headers only).
@@ -49,19 +54,35 @@ _HEADERS = BytesHeaderParser(policy=default_policy)
 _WHOLE = BytesParser(policy=default_policy)
 
 
-@dataclass(frozen=True)
 class Mail:
-    """One readable .eml file, as far as threads go."""
+    """One readable .eml file, as far as threads go. What joins threads (its ids) is
+    read for every file from the raw headers; who sent it and when is parsed only for
+    the files that are in a followed thread (the typed header parse is what costs)."""
 
-    path: Path
-    message_id: str  # normalised (``norm_id``), "" when it has none
-    refs: frozenset[str]  # ids it names: In-Reply-To, References, a returned message's
-    sender: str
-    at: dt.datetime
-    by_clinic: bool
-    bounce: bool = False
-    failed: tuple[str, ...] = ()  # addresses a delivery report names as failed
-    auto: bool = False  # an automatic answer (out-of-office)
+    def __init__(self, path: Path, headers: Message, message_id: str, refs: set[str], *,
+                 by_clinic: bool, failed: tuple[str, ...] = (), bounce: bool = False
+                 ) -> None:
+        self.path = path
+        self.headers = headers
+        self.message_id = message_id  # normalised (``norm_id``), "" when it has none
+        # The ids it names: In-Reply-To, References, a returned message's Message-ID.
+        self.refs = frozenset(refs - {message_id})
+        self.by_clinic = by_clinic
+        self.failed = failed  # addresses a delivery report names as failed
+        self.bounce = bounce
+
+    @cached_property
+    def sender(self) -> str:
+        return _sender(self.headers)
+
+    @cached_property
+    def at(self) -> dt.datetime:
+        return _date(self.headers) or _modified(self.path)
+
+    @cached_property
+    def auto(self) -> bool:
+        """An automatic answer (an out-of-office)."""
+        return not (self.by_clinic or self.bounce) and _automatic(self.headers)
 
 
 @dataclass
@@ -89,15 +110,16 @@ def _ids(text: str) -> set[str]:
     return {found.lower() for found in _ID.findall(text)}
 
 
-def read_folders(inbox: Path, sent: Path) -> Folders:
+def read_folders(inbox: Path, sent: Path, since: float | None = None) -> Folders:
     """Read every .eml in ``sent/`` (headers) and ``inbox/`` (headers, and the parts of a
-    delivery report), once. A message in both folders counts as the clinic's."""
+    delivery report), once; with ``since`` (a file time), only the files saved since. A
+    message in both folders counts as the clinic's."""
     folders = Folders(sent_missing=not sent.is_dir())
     seen: set[str] = set()
     for folder, by_clinic in ((sent, True), (inbox, False)):
         bad: list[Path] = []
         outlook: list[Path] = []
-        for path in _files(folder):
+        for path in _files(folder, since):
             if path.suffix.lower() == ".msg":
                 outlook.append(path)
                 continue
@@ -120,14 +142,20 @@ def read_folders(inbox: Path, sent: Path) -> Folders:
     return folders
 
 
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
+def _files(folder: Path, since: float | None = None) -> list[Path]:
+    """The mail files in ``folder`` (saved since ``since``, when given)."""
+    found: list[Path] = []
     try:
-        return sorted(p for p in folder.iterdir()
-                      if p.suffix.lower() in (".eml", ".msg") and p.is_file())
-    except OSError:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not entry.name.lower().endswith((".eml", ".msg")) or not entry.is_file():
+                    continue
+                if since is not None and entry.stat().st_mtime < since:
+                    continue
+                found.append(Path(entry.path))
+    except OSError:  # no such folder (inbox/ is optional), or it cannot be listed
         return []
+    return sorted(found)
 
 
 def _read(path: Path, *, by_clinic: bool) -> Mail | None:
@@ -135,24 +163,29 @@ def _read(path: Path, *, by_clinic: bool) -> Mail | None:
     try:
         with path.open("rb") as handle:
             headers = _HEADERS.parse(handle)
-        if not headers.keys() or not (headers.get("From") or headers.get("Message-ID")):
+        raw = {name.lower(): str(value) for name, value in headers.raw_items()}
+        if not (raw.get("from") or raw.get("message-id")):
             return None
-        message_id = norm_id(str(headers.get("Message-ID", "")))
-        refs = _ids(str(headers.get("In-Reply-To", ""))) | _ids(
-            str(headers.get("References", "")))
-        sender = _sender(headers)
-        at = _date(headers) or _modified(path)
-        if by_clinic:
-            return Mail(path, message_id, frozenset(refs - {message_id}), sender, at, True)
+        message_id = norm_id(raw.get("message-id", ""))
+        refs = _ids(raw.get("in-reply-to", "")) | _ids(raw.get("references", ""))
+        if by_clinic or not _may_be_report(raw):
+            return Mail(path, headers, message_id, refs, by_clinic=by_clinic)
         failed, returned, report = _delivery_report(path, headers)
-        bounce = bool(failed) or _from_mail_system(sender)
-        if report and not failed:
-            return Mail(path, message_id, frozenset(), sender, at, False)  # only delayed
-        refs |= returned
-        return Mail(path, message_id, frozenset(refs - {message_id}), sender, at, False,
-                    bounce=bounce, failed=failed, auto=not bounce and _automatic(headers))
+        if report and not failed:  # only delayed (or relayed, delivered): no news
+            return Mail(path, headers, message_id, set(), by_clinic=False)
+        bounce = bool(failed) or _from_mail_system(_sender(headers))
+        return Mail(path, headers, message_id, refs | returned, by_clinic=False,
+                    failed=failed, bounce=bounce)
     except (OSError, ValueError, TypeError, LookupError, AttributeError):
         return None
+
+
+def _may_be_report(raw: dict[str, str]) -> bool:
+    """Worth a closer look as a delivery report (from the raw headers: cheap)."""
+    sender = raw.get("from", "").lower()
+    return ("report" in raw.get("content-type", "").lower()
+            or "x-failed-recipients" in raw
+            or any(name in sender for name in _MAIL_SYSTEM))
 
 
 def _sender(headers: Message) -> str:
@@ -288,13 +321,30 @@ def _message(mail: Mail, followed: Followed) -> ThreadMessage:
                          bounced=bounced, auto=mail.auto)
 
 
-def follow_folders(inbox: Path, sent: Path,
-                   followed: Sequence[Followed]) -> tuple[dict[str, ThreadNews], list[str]]:
-    """``FollowsThreads.follow`` for the local folders, and the run's notes."""
+def follow_folders(inbox: Path, sent: Path, followed: Sequence[Followed],
+                   names: Mapping[str, str]) -> tuple[dict[str, ThreadNews], list[str]]:
+    """``FollowsThreads.follow`` for the local folders, and the run's notes. ``names``:
+    each followed draft's file name in ``sent/``."""
     if not followed:
         return {}, []
-    folders = read_folders(inbox, sent)
+    folders = read_folders(inbox, sent, _since(sent, [names[f.key] for f in followed]))
     return {f.key: thread_news(folders, f) for f in followed}, folders.notes
+
+
+def _since(sent: Path, roots: Sequence[str]) -> float | None:
+    """From when the folders can hold anything of the followed threads: a day before the
+    oldest followed draft was written (its file's time in ``sent/``: a move keeps it;
+    every answer in its thread was saved after it). Years of sent drafts are then not
+    read at every run. None (read everything) when a draft is not there by its name
+    (renamed: found by its Message-ID, or gone)."""
+    oldest: float | None = None
+    for name in roots:
+        try:
+            written = (sent / name).stat().st_mtime
+        except OSError:
+            return None
+        oldest = written if oldest is None else min(oldest, written)
+    return None if oldest is None else oldest - _SLACK_SECONDS
 
 
 def _notes(folder: Path, bad: list[Path], outlook: list[Path]) -> list[str]:

@@ -49,6 +49,7 @@ class Workspace:
         name = draft_file_name(key)
         (self.folder / "sent").mkdir(exist_ok=True)
         os.replace(self.folder / "drafts" / name, self.folder / "sent" / name)
+        os.utime(self.folder / "sent" / name, (SENT.timestamp(), SENT.timestamp()))
         return Followed(key=key, thread_id="", message_id=made.message_id, to_email=to)
 
     def sent_copy(self, key: str) -> EmailMessage:
@@ -355,3 +356,34 @@ def test_a_sync_says_once_per_folder_what_it_skipped(tmp_path: Path) -> None:
         and "Jane" not in note
     assert h.tab("Referrals")[1][h.tab("Referrals")[0].index("Thank-you")] == \
         f"replied on {today}"
+
+
+def test_mail_saved_before_the_oldest_followed_draft_is_not_read(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year of sent drafts and old mail is not read at every run: nothing saved before
+    the oldest followed draft was written can be in its thread. A followed draft that is
+    not there by its name (renamed) means reading everything."""
+    year_ago = (SENT - dt.timedelta(days=365)).timestamp()
+    for n in range(1, 4):
+        old = ws.send(f"R-01{n:02d}/thank-you")
+        ws.drop(reply(ws.sent_copy(old.key), sender=CAROL, at=at(1), body="Old"))
+    for folder in ("sent", "inbox"):
+        for path in (ws.folder / folder).iterdir():
+            os.utime(path, (year_ago, year_ago))
+    followed = ws.send("R-0001/thank-you")
+    ws.drop(reply(ws.sent_copy("R-0001/thank-you"), sender=CAROL, at=at(21), body="Yes"))
+    reads: list[str] = []
+    real = threads_module._read
+
+    def counting(path: Path, *, by_clinic: bool) -> threads_module.Mail | None:
+        reads.append(path.name)
+        return real(path, by_clinic=by_clinic)
+
+    monkeypatch.setattr(threads_module, "_read", counting)
+    assert [m.sender for m in ws.follow(followed)["R-0001/thank-you"]] == [CAROL]
+    assert len(reads) == 2  # the followed draft and the reply
+    sent = ws.folder / "sent"
+    os.replace(sent / draft_file_name("R-0001/thank-you"), sent / "Thank you.eml")
+    reads.clear()
+    assert [m.sender for m in ws.follow(followed)["R-0001/thank-you"]] == [CAROL]
+    assert len(reads) == 8
