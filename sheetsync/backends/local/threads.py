@@ -24,9 +24,10 @@ A thread whose sent draft is gone from ``sent/`` and that has nothing else is on
 owner deleted (``gone``). Both folders are read once per run, a file at a time, with the
 standard library's ``email`` parser, and only the files saved since the oldest followed
 draft was written (``_since``); the ids that join threads come from the raw headers, and
-the typed parse (sender, date) is made only for the files in a followed thread; a file that is not an email sheetsync can read is
-skipped, and the run says so once per folder (``notes``), without its name (a mail
-program names the file after the subject, which may name a client).
+the typed parse (sender, date) is made only for the files in a followed thread. A file
+that is not an email sheetsync can read is skipped, and the run says so once per folder
+(``notes``), without its name (a mail program names the file after the subject, which
+may name a client).
 """
 
 from __future__ import annotations
