@@ -399,6 +399,7 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
 
     changed_state = new_state.content_rows() != stored
     dashboard = _dashboard(workspace.register, snapshot, parsed, ctx, plans)
+    refresh_only = not (writes or changed_state) and dashboard_unchanged(snapshot, dashboard)
     if writes or changed_state or steady.stale or not dashboard_unchanged(snapshot, dashboard):
         if lock is not None and not lock.hold(snapshot):
             # Nothing was applied (the lock would be held already): safe to start over.
@@ -417,7 +418,8 @@ def _sync_once(workspace: Workspace, dry_run: bool, clock: Clock,
         # that did not settle everything leaves none, so the next one plans in full.
         new_state.steady = steady.record(
             new_state, written_cells, dashboard, plans,
-            decide(digest, new_state.get(digest.key))) if settled else ""
+            decide(digest, new_state.get(digest.key)), refreshed=refresh_only) \
+            if settled else ""
         # The write needs none of what planned it: at 10,000 rows the validated rows and
         # plans are ~100 MB, and the write's body and answer as much again.
         del parsed, plans, ctx, steps, every_step, state, written_cells
@@ -546,8 +548,10 @@ class _Steady:
         self.day = today.isoformat()
         # The register reads otherwise than this same day's record: a person's edit. A
         # full run that has nothing to write then writes the state alone, once, so that
-        # the next run is steady again (a blanked note would otherwise end them for good).
+        # the next run is steady again (a blanked note would otherwise end them for good);
+        # not again for a register that reads as the refreshing run read it.
         self.stale = False
+        self.read = ""
 
     def matches(self, parsed: ParsedRegister) -> bool:
         if parsed.tab_problems or not parsed.state.steady:
@@ -560,7 +564,9 @@ class _Steady:
         now = register_digest(self.snapshot, context=self.context, state_rows=self.stored,
                               skip=self.skip, dashboard=self._dashboard_as_read())
         self.found = record if now == record.register_digest else None
-        self.stale = self.found is None and record.day == self.day
+        self.read = now
+        self.stale = self.found is None and record.day == self.day and \
+            now != record.refreshed_from
         return self.found is not None
 
     def _dashboard_as_read(self) -> tuple[str, list[tuple[str, ...]]] | None:
@@ -583,7 +589,7 @@ class _Steady:
 
     def record(self, new_state: SyncState, written_cells: Overrides,
                dashboard: Dashboard | None, plans: dict[str, RowPlan],
-               digest_step: Step) -> str:
+               digest_step: Step, refreshed: bool = False) -> str:
         """The record of the register as this run's write will leave it."""
         if digest_step.kind not in ("keep", "none"):
             return ""
@@ -592,7 +598,8 @@ class _Steady:
         digest = register_digest(self.snapshot, context=self.context,
                                  state_rows=new_state.content_rows(), skip=self.skip,
                                  dashboard=shown, overrides=written_cells)
-        return SteadyRecord(digest, plan_problems_of(plans), digest_step, self.day).to_json()
+        return SteadyRecord(digest, plan_problems_of(plans), digest_step, self.day,
+                            self.read if refreshed else "").to_json()
 
 
 def _verify_steady(report: SyncReport, steady: _Steady, parsed: ParsedRegister,

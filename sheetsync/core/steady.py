@@ -103,12 +103,17 @@ class SteadyRecord:
     # The day it was recorded on: a register that reads otherwise on that same day was
     # edited by a person, and the run that finds nothing to do records it afresh.
     day: str = ""
+    # Recorded by a run that wrote only to record it (``day``): the register as that run
+    # read it. A run that reads it so again has nothing new to record (a register that
+    # never reads as written costs full runs, never a write each run).
+    refreshed_from: str = ""
 
     def to_json(self) -> str:
         step = self.digest_step
         return _ENCODE({
             "register": self.register_digest,
             "day": self.day,
+            "refreshed_from": self.refreshed_from,
             "plan_problems": self.plan_problems,
             "digest_step": None if step is None else [
                 step.intent.row_key, step.intent.purpose, step.intent.label,
@@ -128,7 +133,8 @@ class SteadyRecord:
                 step = Step(intent, _step_kind(kind), str(reason))
             problems = {str(k): [str(p) for p in v]
                         for k, v in dict(data["plan_problems"]).items()}
-            return cls(str(data["register"]), problems, step, str(data.get("day", "")))
+            return cls(str(data["register"]), problems, step, str(data.get("day", "")),
+                       str(data.get("refreshed_from", "")))
         except (ValueError, TypeError, KeyError):
             return None
 

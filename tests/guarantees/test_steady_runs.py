@@ -133,6 +133,19 @@ def test_a_blanked_cell_ends_one_steady_spell_only() -> None:
     first = run_sync(ws, clock=NOON_UTC)
     assert not first.steady and first.cells_written == 0
     assert run_sync(ws, clock=NOON_UTC).steady
+    # Recorded afresh once per edit, not on every run: a register that reads otherwise
+    # than it was recorded (here: a record spoilt by hand) costs full runs, never a
+    # write each run.
+    writes = harness.register.writes
+    state = SyncState.from_rows(harness.register.tabs[STATE_TAB])
+    record = steady.SteadyRecord.from_json(state.steady)
+    assert record is not None and record.refreshed_from  # the blanked note's run
+    record.register_digest = "0" * 32  # as if it never read as written
+    state.steady = record.to_json()
+    harness.register.tabs[STATE_TAB] = [list(r) for r in state.to_rows()]
+    for _ in range(3):
+        assert not run_sync(ws, clock=NOON_UTC).steady
+    assert harness.register.writes == writes
     # sheetsync's own "" (a status it empties) reads back as an empty cell.
     assert steady.register_digest(_snapshot([["a", ""]]), context="", state_rows=[]) == \
         steady.register_digest(_snapshot([["a", None]]), context="", state_rows=[])
