@@ -665,20 +665,23 @@ def _follow(workspace: Workspace, parsed: ParsedRegister, state: SyncState,
         return {}
     settings = parsed.settings
     cells = tracker.addresses(parsed)
+    # An Email cell changed since its address bounced: the block on it ends.
+    learnt = tracker.corrected(state, cells)
     wanted = tracker.followed(state, {key: cells.get(key, "") for key in present}, today,
                               settings.follow_days,
                               lambda key: message_id_for(workspace.namespace, key,
                                                          settings.mail_domain))
     if not wanted:
-        return {}
+        return learnt
     progress.info("Checking %d sent threads for replies", len(wanted))
     try:
         threads = workspace.mailbox.follow(wanted)
     except Exception as exc:  # the rest of the run goes on; the next run asks again
         log.warning("%s could not tell replies: %s", workspace.mailbox.describe(),
                     type(exc).__name__)
-        return {}
-    return tracker.learn(state, threads, wanted, settings.owner_email, settings.zone)
+        return learnt
+    return {**learnt, **tracker.learn(state, threads, wanted, settings.owner_email,
+                                      settings.zone)}
 
 
 def _vanished(workspace: Workspace) -> list[Vanished]:

@@ -156,6 +156,21 @@ def learn(state: SyncState, news: Mapping[str, ThreadNews], asked: Sequence[Foll
     return changed
 
 
+def corrected(state: SyncState, present: Mapping[str, str]) -> dict[str, ThreadSeen]:
+    """Bounces whose row's Email cell no longer holds the address that failed (``present``:
+    row key -> its address now): the block on that address ends for good, so an address
+    typed back later (it was right after all: a full mailbox) is written to again. The
+    obligation still says it bounced."""
+    found: dict[str, ThreadSeen] = {}
+    for key, seen in state.threads.items():
+        record = state.get(key)
+        if not seen.address or record is None or owner_of(record) not in present:
+            continue
+        if address_print(state.identity_key, present[owner_of(record)]) != seen.address:
+            found[key] = replace(seen, address="")
+    return found
+
+
 def absorb_threads(state: SyncState, learnt: Mapping[str, ThreadSeen]) -> SyncState:
     if not learnt:
         return state

@@ -10,7 +10,8 @@ Applied to every row's plan after the rules:
 - the row whose Email cell bounced (a Partners row, or a Check-ins row for a client)
   gets the same words as a problem (its Sync status) while the cell still holds that
   address, and no new draft goes to that address meanwhile: its cell says so too (a
-  draft already made is left as it is). Changing the Email cell ends both.
+  draft already made is left as it is). Changing the Email cell ends both, for good
+  (``core.tracker.corrected``: an address typed back later is taken at its word).
 """
 
 from __future__ import annotations

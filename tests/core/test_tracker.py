@@ -201,3 +201,28 @@ def test_a_dry_run_reads_threads_but_changes_nothing() -> None:
     assert reg.tabs == before
     sync(ws)
     assert reg.column("Referrals", "Thank-you")[0] == f"replied on {TODAY}"
+
+
+def test_an_address_typed_back_after_a_correction_is_written_to_again() -> None:
+    """The block lasts until the Email cell changes, once: a person who types the old
+    address back (it was right after all: the mailbox was full) is taken at their word."""
+    ws, reg = memory(partners=[PARTNER], referrals=[
+        referral(), referral(Client="Bo Brown", Direction="Sent")])
+    box = ws.mailbox
+    assert isinstance(box, MemoryMailbox)
+    sync(ws)
+    box.send("R-0001/thank-you", TODAY)
+    box.bounce("R-0001/thank-you", at(TODAY, 13))
+    bounced = f"Email bounced on {TODAY}: check the address"
+    sync(ws, clock=clock_at(at(TODAY, 14)))
+    assert reg.column("Partners", "Sync status")[0] == f"Needs attention: {bounced}"
+    address = str(PARTNER["Email"])
+    reg.set("Partners", 2, "Email", "carol.w@webster-derm.example")
+    sync(ws, clock=clock_at(at(TODAY, 15)))
+    assert reg.column("Partners", "Sync status")[0] == "OK"
+    reg.set("Partners", 2, "Email", address)  # typed back
+    reg.set("Referrals", 3, "Direction", "Received")
+    report = sync(ws, clock=clock_at(at(TODAY, 16)))
+    assert reg.column("Partners", "Sync status")[0] == "OK" and report.clean
+    assert "R-0002/thank-you" in box.live()
+    assert reg.column("Referrals", "Thank-you")[0] == bounced  # what happened stays
