@@ -715,10 +715,14 @@ def _gone_rows(parsed: ParsedRegister, held: Sequence[str]) -> frozenset[str]:
 
 
 def _partner_contacts(state: SyncState) -> dict[str, dt.date]:
-    """A sent draft to a partner counts as a contact on the day it was sent."""
+    """A sent draft to a partner counts as a contact on the day it was sent, unless it
+    bounced (the tracker, ``core.tracker``): a mail that never arrived is no contact."""
     contacts: dict[str, dt.date] = {}
     for record in state.objects.values():
         if record.kind != "draft" or record.status != "sent" or not record.basis:
+            continue
+        seen = state.threads.get(record.key)
+        if seen is not None and seen.bounced:
             continue
         try:
             day = dt.date.fromisoformat(record.date[:10])

@@ -111,6 +111,27 @@ class TrackerContract:
         assert fixed.clean
         assert row_of(harness, "Referrals", "R-0001")["Thank-you"] == bounced
 
+    def test_a_bounced_thank_you_is_not_a_contact(self, harness: Harness) -> None:
+        """A thank-you that never arrived does not move the partner's Next touch on: once
+        it bounced, Next touch is back to what Last contact says, and the row says why."""
+        tracking(harness)
+        long_ago = {**PARTNER, "Last contact": TODAY - 100 * DAY}
+        ws = harness.workspace(tables(partners=[long_ago], referrals=[referral()]))
+        sync_on(ws, TODAY)
+        before = row_of(harness, "Partners", "P-0001")["Next touch"]
+        assert not before.startswith(f"{TODAY + 90 * DAY}"), before
+        harness.send_draft("R-0001/thank-you", TODAY)
+        sync_on(ws, TODAY)
+        assert row_of(harness, "Partners", "P-0001")["Next touch"].startswith(
+            f"{TODAY + 90 * DAY}: check-in")  # sent: a contact, until it bounces
+        harness.bounce("R-0001/thank-you", moment(TODAY + DAY, 9))
+        sync_on(ws, TODAY + DAY)
+        bounced = f"Email bounced on {TODAY + DAY}: check the address"
+        partner = row_of(harness, "Partners", "P-0001")
+        assert partner["Next touch"] == before
+        assert bounced in partner["Sync status"]
+        assert row_of(harness, "Referrals", "R-0001")["Thank-you"] == bounced
+
     def test_a_clients_reply_waits_for_the_clinics_answer(self, harness: Harness) -> None:
         tracking(harness)
         ws = harness.workspace(tables(checkins=[checkin()]))
