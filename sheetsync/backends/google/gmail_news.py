@@ -6,9 +6,11 @@ removed, each with the message's id and thread id. ``News`` keeps them by thread
 mailbox reads (``threads.get``, 10 units) only the threads that changed:
 
 - a known draft's thread is *touched* when a message other than sheetsync's own last
-  write (``Known.written``) was added to it, when that write was deleted, or when a
-  draft, sent, trash or spam label changed there. An older version of sheetsync's draft
-  deleted (an update replaces the message) and read/unread or inbox labels are not news;
+  write (``Known.written``) was added to it, when that write was deleted, when a message
+  was deleted and none added (a draft the owner edited, then deleted: its message id is
+  not sheetsync's), or when a draft, sent, trash or spam label changed there. An older
+  version of a draft deleted next to its new one (an update replaces the message) and
+  read/unread or inbox labels are not news;
 - a followed thread (a sent draft's) is touched by any message added or deleted and by
   those labels.
 
@@ -71,11 +73,20 @@ class News:
 
     def touches_drafts(self, thread_id: str, written: set[str]) -> bool:
         """Did anyone but sheetsync change the drafts of this thread, whose last writes
-        were ``written`` (Gmail message ids; "" where unknown)?"""
-        for event in self.threads.get(thread_id, ()):
+        were ``written`` (Gmail message ids; "" where unknown)?
+
+        A message deleted with none added to the thread is news whatever its id: the
+        owner deleting a draft they edited (its id is their save's, never sheetsync's,
+        and the history that named the edit may be behind an earlier token). A deletion
+        next to an addition is a draft replaced (an update, or an edit, news already
+        when it is not ``written``)."""
+        events = self.threads.get(thread_id, ())
+        replaced = any(event.kind == "added" for event in events)
+        for event in events:
             if event.kind == "added" and event.message_id not in written:
                 return True
-            if event.kind == "deleted" and (event.message_id in written or "" in written):
+            if event.kind == "deleted" and (event.message_id in written or "" in written
+                                            or not replaced):
                 return True
             if event.kind == "labels":
                 return True

@@ -202,3 +202,31 @@ def test_mail_that_is_not_sheetsyncs_is_skipped_a_page_of_500_at_a_time() -> Non
             h.fake.gmail.relabel(got, remove=("UNREAD",))
     report, gmail = _run(h, ws)
     assert report.steady and gmail == {"history.list": 2}  # 780 changes: 2 pages, no thread
+
+
+@pytest.mark.parametrize("runs_between", [1, 2])
+@pytest.mark.parametrize("token_moves", [False, True])
+def test_a_draft_the_owner_edited_then_deleted_is_seen_deleted(runs_between: int,
+                                                               token_moves: bool) -> None:
+    """Gmail gives an edited draft a new message id; the state keeps sheetsync's own
+    write. Once a later token has passed the edit, the history names only the deletion
+    of that new message: it is still news of the known draft."""
+    h, ws = _register(40)
+    run_sync(ws, clock=NOON_UTC)
+    run_sync(ws, clock=NOON_UTC)
+    key = next(k for k in h.live_drafts() if k.startswith("P-"))
+    h.edit_draft(key, "Dear Carol, my own words.")
+    if token_moves:  # other news, so the run writes and its token passes the edit
+        h.delete_draft(next(k for k in h.live_drafts() if k != key))
+    for _ in range(runs_between):
+        report, _gmail = _run(h, ws)
+        assert report.failed == 0
+        assert _state(h).objects[key].status == "active"
+    if token_moves:
+        assert _token(h) == str(h.fake.gmail.history.current)
+    h.delete_draft(key)
+    report, gmail = _run(h, ws)
+    assert report.failed == 0 and "drafts.list" not in gmail
+    assert _state(h).objects[key].status == "deleted"
+    again, gmail = _run(h, ws)
+    assert again.cells_written == 0 and gmail.get("drafts.list", 0) == 0
