@@ -98,7 +98,21 @@ def plan_partner(ctx: PlanContext, row: Row[PartnerRow]) -> RowPlan:
         _nudge(ctx, row, plan)
     if stage != "Nurturing" and row.key in ctx.nurture_records:
         _nurture_withdrawn(ctx, row, plan, stage)
+    if stage != "Active" and row.key in ctx.touch_records:
+        _touch_withdrawn(ctx, row, plan, stage)
     return plan
+
+
+def _touch_withdrawn(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan,
+                     stage: str) -> None:
+    """Stage moved on from Active (only Active partners get stay-in-touch check-ins): a
+    check-in event still ahead is cancelled, and the row says so while its day is ahead."""
+    why = f"Stage now {stage}"
+    for record in ctx.touch_records[row.key]:
+        if record.kind == "event" and record.status in ("active", "retracted", "edited") \
+                and is_future(record, ctx.today):
+            plan.intents.append(Intent(row.key, record.purpose, NEXT_TOUCH, "Check-in",
+                                       retract=why, say_withdrawn=True))
 
 
 def _nurture_withdrawn(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan,
@@ -132,10 +146,12 @@ def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
         _nurture_answered(ctx, row, plan, contact, replied)
         return
     upcoming: list[tuple[dt.date, str]] = []
+    cycle: set[str] = set()
     for week in range(1, NURTURE_WEEKS + 1):
         due = contact + dt.timedelta(days=7 * week)
         purpose = _cycle(ctx, row.key, nurture_purpose(week, contact), f"nurture-{week}",
                          iso(due))
+        cycle.add(purpose)
         day = ctx.open_day(due)
         label = f"Offer value (week {week} of {NURTURE_WEEKS})"
         if day < ctx.today and ctx.record(row.key, purpose) is None:
@@ -154,6 +170,13 @@ def _nurture(ctx: PlanContext, row: Row[PartnerRow], plan: RowPlan) -> None:
         )
         spec = ctx.all_day_event(row.key, purpose, title, description, day)
         plan.intents.append(Intent(row.key, purpose, NEXT_TOUCH, label, spec))
+    # An earlier cycle's reminders still ahead are cancelled: a new contact was recorded,
+    # and the new cycle's weeks replace them (a past one stays in the calendar).
+    for old in ctx.nurture_records.get(row.key, ()):
+        if old.purpose not in cycle and kind_of(old.purpose) == "nurture" and \
+                old.kind == "event" and old.status == "active":
+            plan.intents.append(Intent(row.key, old.purpose, NEXT_TOUCH, "Offer value",
+                                       retract=f"contact on {iso(contact)}"))
 
     meeting_day = contact + dt.timedelta(days=MEETING_REQUEST_DAY)
     if ctx.today >= meeting_day:

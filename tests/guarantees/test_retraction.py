@@ -193,3 +193,51 @@ def test_an_unknown_treatment_withdraws_nothing() -> None:
     reg.set("Check-ins", 2, "Treatment", "Chemcial peel")
     assert sync_on(ws, TODAY).retracted == {}
     assert "C-0001/aftercare" in ws.mailbox.live()  # type: ignore[attr-defined]
+
+
+def test_a_partner_no_longer_active_loses_the_check_in_still_ahead() -> None:
+    # Two Active partners due a check-in (every 90 days, last contact 100 days ago).
+    due = {**PARTNER, "Last contact": TODAY - dt.timedelta(days=100)}
+    ws, reg = memory(partners=[due, {**due, "Name": "Dr Ann Lee", "Email": "ann@lee.example"}])
+    sync_on(ws, TODAY)
+    first = f"P-0001/touch@{(TODAY - dt.timedelta(days=10)).isoformat()}"
+    second = f"P-0002/touch@{(TODAY - dt.timedelta(days=10)).isoformat()}"
+    assert {first, second} <= set(ws.calendar.live())  # type: ignore[attr-defined]
+    ws.calendar.edit(second, title="Lunch with Ann, bring the new leaflet")  # type: ignore[attr-defined]
+    reg.set("Partners", 2, "Stage", "Paused")
+    reg.set("Partners", 3, "Stage", "Meeting requested")  # no check-ins either
+    report = sync_on(ws, TODAY)
+    assert report.retracted == {"event": 1} and report.left_edited == 1
+    live = ws.calendar.live()  # type: ignore[attr-defined]
+    assert first not in live and second in live  # a person's edit is theirs
+    assert str(cell(reg, "Partners", 1, "Next touch")) == (
+        "paused: nothing planned; Check-in withdrawn: Stage now Paused, event cancelled")
+    assert "Check-in Stage now Meeting requested: the event you edited was left as is" in \
+        str(cell(reg, "Partners", 2, "Next touch"))
+    assert sync_on(ws, TODAY).steady  # said the same way on the next run
+    # Once its day has passed the row no longer mentions it.
+    sync_on(ws, TODAY + dt.timedelta(days=7))
+    assert str(cell(reg, "Partners", 1, "Next touch")) == "paused: nothing planned"
+    # Active again: the check-in is due again, in a cycle of its own.
+    reg.set("Partners", 2, "Stage", "Active")
+    assert sync_on(ws, TODAY + dt.timedelta(days=8)).created == {"event": 1}
+
+
+def test_a_new_contact_while_nurturing_cancels_the_old_weeks_still_ahead() -> None:
+    old = TODAY - dt.timedelta(days=3)
+    nurturing = {**PARTNER, "Stage": "Nurturing", "Last contact": old}
+    ws, reg = memory(partners=[nurturing])
+    sync_on(ws, TODAY)
+    assert len([k for k in ws.calendar.live() if "/nurture-" in k]) == 3  # type: ignore[attr-defined]
+    new = TODAY + dt.timedelta(days=5)  # week 1 of the old cycle has passed
+    reg.set("Partners", 2, "Last contact", new)  # staff record a new contact
+    report = sync_on(ws, new)
+    assert report.retracted == {"event": 2} and report.created == {"event": 3}
+    live = {k: s for k, s in ws.calendar.live().items()  # type: ignore[attr-defined]
+            if "/nurture-" in k}
+    assert set(live) == {f"P-0001/nurture-1@{old.isoformat()}"} | {
+        f"P-0001/nurture-{week}@{new.isoformat()}" for week in (1, 2, 3)}
+    ahead = [s.start for k, s in live.items() if not k.endswith(old.isoformat())]
+    weeks = {dt.date.fromisoformat(str(d)[:10]).isocalendar()[:2] for d in ahead}
+    assert len(weeks) == 3  # no two nurture reminders for the same week
+    assert sync_on(ws, new).steady
